@@ -1,0 +1,5 @@
+"""X12 and UN/EDIFACT translators: read, validate, acknowledge, map, write.
+
+Pure code: bytes in, events and canonical documents out.  Nothing here knows
+about transports, stores or the ERP.
+"""
