@@ -303,8 +303,16 @@ def from_dict(cls: type, data: Any, where: str = "") -> Any:
         if f.name in data:
             kwargs[f.name] = _convert(hints[f.name], data[f.name], f"{where}.{f.name}")
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise CanonicalError(f"{where}.{f.name}: required field missing")
+            if _optional(hints[f.name]):
+                kwargs[f.name] = None  # to_dict omits None values
+            else:
+                raise CanonicalError(f"{where}.{f.name}: required field missing")
     return cls(**kwargs)
+
+
+def _optional(tp: Any) -> bool:
+    return (typing.get_origin(tp) in (Union, types.UnionType)
+            and type(None) in typing.get_args(tp))
 
 
 def _convert(tp: Any, value: Any, where: str) -> Any:

@@ -158,7 +158,7 @@ def render_interchange(groups: Sequence[FunctionalGroup], env: Envelope,
            _pad(env.receiver_qualifier, 2), _pad(env.receiver_id, 15),
            now.strftime("%y%m%d"), now.strftime("%H%M"), rep, isa_version, isa13,
            "1" if env.ack_requested else "0", env.usage, d.component]
-    for v in isa[1:-1]:
+    for v in isa[1:11] + isa[12:-1]:  # ISA11 is the repetition separator itself (00501)
         check_value(v, d, "ISA")
     out = [d.element.join(isa) + d.segment + d.suffix]
     gs_numbers: list[str] = []

@@ -1,0 +1,410 @@
+"""X12 -> canonical mappings: corpus files, field habits, errors, mutation fuzz."""
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import os
+import pathlib
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from translators.canonical import (
+    Contact, FunctionalAck, OrderResponse, Pack, ProductId, PurchaseOrder, ShipNotice,
+)
+from translators.findings import EDIError
+from translators.x12.events import Delimiters, Segment
+from translators.x12.mapping import MAPPERS, MappingContext, MappingError, map_transaction
+from translators.x12.mapping.common import fix_text, unit_in, unit_out
+
+_spec = importlib.util.spec_from_file_location(
+    "_x12split", pathlib.Path(__file__).with_name("_x12split.py"))
+split = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(split)  # type: ignore[union-attr]
+
+
+def corpus_docs(corpus_dir: pathlib.Path, name: str) -> list:
+    out = []
+    for ctx, segments in split.transactions((corpus_dir / "x12" / name).read_bytes()):
+        out.append(map_transaction(ctx.set_id, segments, ctx))
+    return out
+
+
+def body(set_id: str, text: str):
+    ctx = MappingContext(set_id, "0001", "004010", Delimiters("*", ">", None, "~"))
+    return split.segments_of(text, ctx.delimiters), ctx
+
+
+def read(set_id: str, text: str):
+    segments, ctx = body(set_id, text)
+    return map_transaction(set_id, segments, ctx)
+
+
+# --------------------------------------------------------------------------- corpus: 850
+
+def test_node_x12_850(corpus_dir):
+    (po,) = corpus_docs(corpus_dir, "node-x12/850.edi")
+    assert isinstance(po, PurchaseOrder)
+    assert po.number == "08292233294" and po.date == dt.date(2010, 11, 27)
+    assert po.purpose == "original" and po.order_type == "standalone"
+    assert po.requested_delivery_date == dt.date(2010, 12, 14)
+    assert len(po.lines) == 6
+    first = po.lines[0]
+    assert (first.line_number, first.quantity, first.unit, first.unit_price) == ("1", D(120), "EA", D("9.25"))
+    assert ProductId("vendor", "AB3542") in first.product_ids
+    assert ProductId("x12:CB", "065322-117") in first.product_ids
+    assert first.description == "SMALL WIDGET"
+    assert sum(line.quantity for line in po.lines) == 120 + 220 + 126 + 76 + 72 + 696
+    (ship_to,) = po.parties
+    assert (ship_to.role, ship_to.name, ship_to.id, ship_to.city) == ("ship_to", "XYZ RETAIL", "0003947268292", "SOLON")
+    assert ship_to.address == ["31875 SOLON RD"]
+    assert [r.qualifier for r in po.references] == ["department", "x12:PS"]
+
+
+def test_node_x12_850_fat_has_two_interchanges(corpus_dir):
+    docs = corpus_docs(corpus_dir, "node-x12/850_fat.edi")
+    assert len(docs) == 2 and docs[0] == docs[1]
+
+
+def test_stupidedi_850s(corpus_dir):
+    (po,) = corpus_docs(corpus_dir, "stupidedi/004010_PO850_pass_1.edi")
+    assert po.number == "PO12345" and po.order_type == "x12:NE"
+    assert po.lines[0].line_number == "" and po.lines[0].product_ids == [ProductId("vendor", "VENDORSKU")]
+    (basic,) = corpus_docs(corpus_dir, "stupidedi/004010_X357_SC850_pass_basic-po.edi")
+    assert basic.order_type == "release" and basic.release_number == "1001"
+    assert basic.lines[0].product_ids == [ProductId("manufacturer", "R5656-2")]
+    assert basic.parties[0].role == "buyer" and basic.parties[0].id_scheme == "duns4"
+    (tax,) = corpus_docs(corpus_dir, "stupidedi/004010_X357_SC850_pass_taxexempt-po.edi")
+    assert tax.parties[-1].role == "buyer"
+    assert tax.parties[-1].contact == Contact("ED SMITH", "8001234567", None)
+
+
+def test_edinet_850_with_bom_and_nbsp_padding(corpus_dir):
+    (po,) = corpus_docs(corpus_dir, "edinet/x12.850.edi")
+    assert po.number == "1000012" and po.lines[0].unit_price == D("19.95")
+    assert po.parties[0].postal_code == "11788-1234" and po.parties[0].country == "US"
+
+
+# --------------------------------------------------------------------------- corpus: 855
+
+def test_node_x12_855(corpus_dir):
+    (ack,) = corpus_docs(corpus_dir, "node-x12/855.edi")
+    assert isinstance(ack, OrderResponse)
+    assert ack.order_number == "POTEST1112" and ack.number == "60169126"
+    assert ack.status == "accepted" and ack.currency == "USD"
+    assert [line.status for line in ack.lines] == ["accepted", "rejected", "rejected", "accepted"]
+    assert ack.lines[0].quantity == 3 and ack.lines[0].unit == "C62"
+    assert ack.lines[0].product_ids[0] == ProductId("gtin", "9780446360265")
+    assert ack.lines[1].ordered_quantity == 2 and ack.lines[1].quantity == 0
+    assert ack.parties[0].address == ["REGULAR EDI ACCOUNT", "ATTN ACQ SERVS", "7615 DISALLE BOULEVARD"]
+
+
+def test_stupidedi_855_minor_changes_multiple_acks(corpus_dir):
+    (ack,) = corpus_docs(corpus_dir, "stupidedi/004010_X358_SC855_pass_po-ack-minor-changes.edi")
+    assert ack.status == "accepted_with_changes" and ack.number == "XX-1234"
+    assert [(r.qualifier, r.value) for r in ack.references] == [("contract", "AE123")]  # BAK07
+    line1, line2, line3 = ack.lines
+    # ACK IP + DR + IQ + IS on one line
+    assert line1.status == "changed" and line1.quantity == 20 and line1.ordered_quantity == 25
+    assert line1.unit_price == D(9)  # CTP03 overrides PO104 9.5
+    assert line1.scheduled_date == dt.date(2017, 5, 20)
+    assert ProductId("manufacturer", "XX-1234-A") in line1.product_ids  # substitute from ACK
+    assert (line2.status, line3.status) == ("accepted", "rejected")
+    assert ack.parties == [ack.parties[0]] and ack.parties[0].role == "supplier"
+    assert ack.parties[0].contact.phone == "1-800-555-1212"
+
+
+def test_stupidedi_855_ship_details_and_pass(corpus_dir):
+    (ack,) = corpus_docs(corpus_dir, "stupidedi/004010_X358_SC855_pass_po-ack-ship-details.edi")
+    assert [line.scheduled_date for line in ack.lines] == [
+        dt.date(2017, 5, 1), dt.date(2017, 5, 15), dt.date(2017, 5, 15)]
+    (ack,) = corpus_docs(corpus_dir, "stupidedi/004010_PR855_pass_1.edi")
+    assert (ack.number, ack.order_number, ack.date, ack.order_date) == (
+        "338093", "1D711419", dt.date(2017, 4, 25), dt.date(2017, 5, 2))
+    assert ack.lines[0].status == "accepted" and ack.lines[0].ordered_quantity == 72
+
+
+def test_staedi_two_855_in_one_group(corpus_dir):
+    docs = corpus_docs(corpus_dir, "staedi/multi-tx-transaction-type.edi")
+    assert [d.order_number for d in docs] == ["ORDER1", "ORDER2"]
+    assert all(d.status == "accepted_with_changes" and d.purpose == "x12:54" for d in docs)
+
+
+# --------------------------------------------------------------------------- corpus: 856
+
+def test_node_x12_856(corpus_dir):
+    (asn,) = corpus_docs(corpus_dir, "node-x12/856.edi")
+    assert isinstance(asn, ShipNotice)
+    assert asn.number == "829716" and asn.shipped_date == dt.date(2011, 12, 6)
+    assert asn.bill_of_lading == "999999-001" and asn.tracking_number == "5787970539"
+    assert asn.gross_weight == D("60.310") and asn.weight_unit == "LBR" and asn.package_count == 2
+    assert asn.carrier == "XXXX"
+    (order,) = asn.orders
+    assert order.order_number == "99999817" and order.order_date == dt.date(2011, 12, 5)
+    assert [i.quantity for i in order.items] == [24, 6] and order.packs == []
+    assert order.items[0].product_ids == [ProductId("vendor", "87787D"), ProductId("gtin", "999999310145")]
+    assert [p.role for p in asn.parties] == ["x12:SH", "x12:OB", "ship_from"]
+
+
+def test_bots_856_orders_packs_sscc(corpus_dir):
+    first, second = corpus_docs(corpus_dir, "bots-plugins/856_2.x12")
+    assert [o.order_number for o in first.orders] == ["ordernumber1", "ordernumber2", "ordernumber4"]
+    assert [len(o.packs) for o in first.orders] == [2, 2, 1]
+    pack = first.orders[1].packs[1]
+    assert pack.sscc == "0000123456781234567892"
+    assert [i.line_number for i in pack.items] == ["3", "5"]
+    assert pack.items[1].quantity == 24 and pack.items[1].ordered_quantity == 24
+    assert first.parties[3].name == "JIT MANUFACTURING ACCOUNTS  PAYABLE DEPARTMENT"
+    assert second.parties[1].id_scheme == "gln"
+    assert sum(len(p.items) for o in second.orders for p in o.packs) == 2
+
+
+def test_broken_856_gives_mapping_error(corpus_dir):
+    with pytest.raises(MappingError) as info:
+        corpus_docs(corpus_dir, "stupidedi/004010_SH856_fail_2.edi")
+    assert info.value.segment_tag == "HL" and info.value.element_position == 2
+
+
+# --------------------------------------------------------------------------- corpus: 997/999
+
+def test_997_004010(corpus_dir):
+    (ack,) = corpus_docs(corpus_dir, "stupidedi/004010_FA997_pass_1.edi")
+    assert isinstance(ack, FunctionalAck)
+    assert (ack.ack_type, ack.status, ack.functional_id, ack.group_control_number) == ("997", "accepted", "AG", "160")
+    assert (ack.included, ack.received, ack.accepted) == (1, 1, 1)
+    assert ack.transactions[0].control_number == "0160"
+
+
+def test_997_005010_with_element_errors(corpus_dir):
+    (ack,) = corpus_docs(corpus_dir, "stupidedi/005010_X230_FA997_pass_response-to-837s.edi")
+    assert ack.status == "partially_accepted" and ack.version == "005010"
+    bad = ack.transactions[1]
+    assert bad.status == "rejected" and bad.codes == ["5"]
+    (err,) = bad.errors  # AK3 code 8 only frames its AK4
+    assert (err.level, err.segment_tag, err.segment_position, err.element_position,
+            err.element_reference, err.code) == ("element", "CLM", 22, 1, "1028", "1")
+    (ack,) = corpus_docs(corpus_dir, "staedi/simple997.edi")
+    assert ack.status == "rejected" and ack.transactions[0].errors[0].bad_value == "MI"
+
+
+def test_999(corpus_dir):
+    (ack,) = corpus_docs(corpus_dir, "staedi/simple999.edi")
+    assert ack.ack_type == "999" and ack.accepted == 1 and len(ack.transactions) == 3
+    seg_error = ack.transactions[2].errors[0]
+    assert (seg_error.level, seg_error.segment_tag, seg_error.segment_position, seg_error.code) == (
+        "segment", "REF", 57, "3")
+    assert ack.transactions[1].errors[0].element_reference == "782"
+
+
+def test_empty_997_is_a_mapping_error(corpus_dir):
+    with pytest.raises(MappingError, match="AK9"):
+        corpus_docs(corpus_dir, "staedi/empty997.edi")
+
+
+# --------------------------------------------------------------------------- field habits
+
+PO_HEAD = "BEG*00*SA*PO1**20261127~"
+
+
+def test_po1_qualifiers_and_units():
+    po = read("850", PO_HEAD + "PO1*1*2*CA*3.5**UP*0-12345-67890-5*EN*4006381333931*UK*00012345600012"
+                               "*MG*M1*SK*S1*IN*B9*ZZ*Q~PO1*2*1*ZZ~")
+    ids = po.lines[0].product_ids
+    assert ids[0] == ProductId("gtin", "012345678905")
+    assert [p.scheme for p in ids] == ["gtin", "gtin", "gtin", "manufacturer", "sku", "buyer", "x12:ZZ"]
+    assert po.lines[0].unit == "CS" and po.lines[1].unit == "x12:ZZ"
+
+
+def test_dates_and_fallback_qualifiers():
+    po = read("850", PO_HEAD + "DTM*038*20261210~DTM*010*20261205~DTM*064*20261211~"
+                               "PO1*1*1*EA~DTM*037*261201~")
+    assert po.requested_ship_date == dt.date(2026, 12, 5)  # 010 wins over 038
+    assert po.requested_delivery_date == dt.date(2026, 12, 11)
+    assert po.lines[0].requested_ship_date == dt.date(2026, 12, 1)  # YYMMDD accepted
+
+
+def test_parties_n2_and_schemes():
+    po = read("850", PO_HEAD + "N1*BY*ACME*UL*0614141000012~N2*PURCHASING~N1*VN*GLOBEX*92*V1~"
+                               "PER*IC*Al*EM*al@x.example*TE*555~N1*RI*LOCKBOX*91*R~N1*SF*DC*1*123~"
+                               "PO1*1*1*EA~")
+    roles = [(p.role, p.id_scheme) for p in po.parties]
+    assert roles == [("buyer", "gln"), ("supplier", "buyer_assigned"), ("remit_to", "seller_assigned"),
+                     ("ship_from", "duns")]
+    assert po.parties[0].name == "ACME PURCHASING"
+    assert po.parties[1].contact == Contact("Al", "555", "al@x.example")
+
+
+@pytest.mark.parametrize("text, tag, element", [
+    ("BEG*00*SA**20261127~", "BEG", 3),
+    ("BEG*00*SA*PO1**2026~", "BEG", 5),
+    (PO_HEAD + "PO1*1*ten*EA~", "PO1", 2),
+    (PO_HEAD + "PO1*1**EA~", "PO1", 2),
+    (PO_HEAD + "PO1*1*1~", "PO1", 3),
+    (PO_HEAD + "PO1*1*1*EA*1e5~", "PO1", 4),
+    (PO_HEAD + "PO1*1*1*EA~DTM*002*20261340~", "DTM", 2),
+])
+def test_mapping_errors_name_segment_and_element(text, tag, element):
+    with pytest.raises(MappingError) as info:
+        read("850", text)
+    err = info.value
+    assert isinstance(err, EDIError)
+    assert (err.segment_tag, err.element_position) == (tag, element)
+    assert err.position.transaction == "0001" and err.segment_position >= 2
+    assert f"{tag}{element:02d}" in str(err)
+
+
+def test_missing_header_segment():
+    with pytest.raises(MappingError, match="BEG"):
+        read("850", "PO1*1*1*EA~")
+    with pytest.raises(MappingError, match="BSN"):
+        read("856", "HL*1**S~")
+    with pytest.raises(MappingError, match="no mapping"):
+        read("810", "BIG*20261127*1~")
+
+
+def test_855_statuses():
+    ack = read("855", "BAK*00*RJ*PO1*20261120~PO1*1*5*EA~PO1*2*5*EA~ACK*IA*5*EA~ACK*IR~")
+    assert ack.status == "rejected"
+    assert [line.status for line in ack.lines] == ["rejected", "rejected"]
+    ack = read("855", "BAK*00*ZZ*PO1*20261120~PO1*1*5*EA~ACK*IB*5*EA*068*20270101~ACK*IB~")
+    assert ack.status == "x12:ZZ" and ack.lines[0].status == "backordered"
+    assert ack.lines[0].scheduled_date == dt.date(2027, 1, 1)
+
+
+HL_SHUFFLED = ("BSN*00*ASN1*20261127*1015~"
+               "HL*4*3*I~LIN*1*BP*A*LT*L1*SN*S1*SN*S2~SN1**5*EA~DTM*036*20281231~"
+               "HL*3*2*P~MAN*GM*00000000000000000017~TD1*CTN25*1~"
+               "HL*2*5*T~MAN*GM*00000000000000000024~"
+               "HL*5*6*O~PRF*PO1***20261120~"
+               "HL*6**S~TD5*B*2*UPSN*U*UPS~"
+               "HL*7*5*I~SN1*7*2*PL~"
+               "HL*8*1*T~HL*1*6*O~PRF*PO2~HL*9*8*I~SN1**1*EA~")
+
+
+def test_856_hierarchy_in_any_order():
+    asn = read("856", HL_SHUFFLED)
+    assert [o.order_number for o in asn.orders] == ["PO1", "PO2"]
+    po1, po2 = asn.orders
+    assert asn.carrier == "UPSN" and asn.transport_mode == "parcel" and asn.carrier_name == "UPS"
+    (tare,) = po1.packs
+    assert tare.sscc == "00000000000000000024"
+    (pack,) = tare.packs
+    assert (pack.sscc, pack.package_type) == ("00000000000000000017", "CT")
+    (item,) = pack.items
+    assert (item.lot, item.serials, item.expiry_date) == ("L1", ["S1", "S2"], dt.date(2028, 12, 31))
+    assert po1.items[0].line_number == "7" and po1.items[0].unit == "PF"
+    assert po2.packs == [Pack(items=po2.packs[0].items)] and po2.packs[0].items[0].quantity == 1
+
+
+def test_856_pallet_above_orders_is_repeated_per_order():
+    asn = read("856", "BSN*00*A*20261127*1015~HL*1**S~HL*2*1*T~MAN*GM*PALLET~"
+                      "HL*3*2*O~PRF*PO1~HL*4*3*I~SN1**1*EA~HL*5*2*O~PRF*PO2~HL*6*5*I~SN1**2*EA~")
+    assert [(o.order_number, o.packs[0].sscc, o.packs[0].items[0].quantity) for o in asn.orders] == [
+        ("PO1", "PALLET", 1), ("PO2", "PALLET", 2)]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("HL*1**S~HL*2*1*O~HL*3*2*I~SN1**1*EA~", "PRF"),
+    ("HL*1**S~HL*2*1*O~PRF*P~HL*3*2*I~LIN**BP*X~", "SN1"),
+    ("HL*1*2*S~HL*2*1*O~PRF*P~", "cycle"),
+    ("HL*1**S~HL*2*9*O~PRF*P~", "names no HL"),
+    ("HL*1**S~HL*1**O~", "twice"),
+])
+def test_856_structure_errors(text, message):
+    with pytest.raises(MappingError, match=message):
+        read("856", "BSN*00*A*20261127*1015~" + text)
+
+
+def test_utf8_text_decoded_as_latin1_is_repaired():
+    raw = "N1*ST*Müller GmbH~".encode("utf-8").decode("latin-1")
+    po = read("850", PO_HEAD + raw + "PO1*1*1*EA~")
+    assert po.parties[0].name == "Müller GmbH"
+    assert fix_text("Müller") == "Müller" and fix_text("plain") == "plain"
+    assert fix_text("\xe9t\xe9") == "\xe9t\xe9"  # latin-1 text that is not UTF-8 stays
+
+
+def test_units_both_ways():
+    assert [unit_in(u) for u in ("EA", "CA", "DZ", "KG", "LB", "FT", "QQ")] == [
+        "EA", "CS", "DZN", "KGM", "LBR", "FOT", "x12:QQ"]
+    assert [unit_out(u) for u in ("CS", "DZN", "KGM", "x12:QQ", "H87")] == ["CA", "DZ", "KG", "QQ", "PC"]
+    with pytest.raises(EDIError, match="'XYZ'"):
+        unit_out("XYZ")
+
+
+def test_mappers_table():
+    assert set(MAPPERS) == {"850", "855", "856", "997", "999"}
+
+
+# --------------------------------------------------------------------------- mutation fuzz
+
+CORPUS_FILES = [
+    "node-x12/850.edi", "node-x12/855.edi", "node-x12/856.edi", "bots-plugins/856_2.x12",
+    "stupidedi/004010_X358_SC855_pass_po-ack-minor-changes.edi",
+    "stupidedi/005010_X231A1_FA999_pass_response-to-3-837s.edi", "staedi/simple997.edi",
+]
+
+
+def _samples() -> list:
+    # same lookup as tests/conftest.py (fixtures are not available at collection time)
+    shared = pathlib.Path(os.environ.get("EDI_SHARED_DIR",
+                                         pathlib.Path(__file__).resolve().parents[3] / "shared"))
+    out = []
+    for name in CORPUS_FILES:
+        out.extend(split.transactions((shared / "corpus" / "x12" / name).read_bytes()))
+    return out
+
+
+SAMPLES = _samples()
+JUNK = st.sampled_from(["", "X", "-1", "1.5.5", "ABC", "20261340", "99999999999999999999", "é",
+                        "0", "1e9", "NaN", " ", "O", "I", "S", "P", "T", "GM", "LT", "SN"])
+
+
+@st.composite
+def mutated(draw):
+    ctx, segments = draw(st.sampled_from(SAMPLES))
+    segs = [list(s.elements) for s in segments]
+    for _ in range(draw(st.integers(1, 6))):
+        if not segs:
+            break
+        i = draw(st.integers(0, len(segs) - 1))
+        action = draw(st.sampled_from(["set", "drop_el", "drop_seg", "dup_seg", "add_el", "swap"]))
+        seg = segs[i]
+        if action == "set" and len(seg) > 1:
+            seg[draw(st.integers(1, len(seg) - 1))] = draw(JUNK)
+        elif action == "drop_el" and len(seg) > 1:
+            del seg[draw(st.integers(1, len(seg) - 1)):]
+        elif action == "drop_seg":
+            del segs[i]
+        elif action == "dup_seg":
+            segs.insert(i, list(seg))
+        elif action == "add_el":
+            seg.extend([draw(JUNK)] * draw(st.integers(1, 30)))
+        elif action == "swap":
+            j = draw(st.integers(0, len(segs) - 1))
+            segs[i], segs[j] = segs[j], segs[i]
+    return ctx, [Segment(e[0], e, 0, n + 2) for n, e in enumerate(segs)]
+
+
+def _map_or_error(sample) -> None:
+    ctx, segments = sample
+    try:
+        doc = map_transaction(ctx.set_id, segments, ctx)
+    except MappingError as err:
+        assert err.position.transaction == ctx.control_number
+        return
+    assert doc is not None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sample=mutated())
+def test_mutated_segments_give_document_or_mapping_error(sample):
+    _map_or_error(sample)
+
+
+@pytest.mark.slow
+@settings(max_examples=20000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(sample=mutated())
+def test_mutated_segments_long(sample):
+    _map_or_error(sample)

@@ -1,0 +1,106 @@
+"""The EDIFACT side of translators.pipeline: which events mean what, how a
+message is mapped, how CONTRL is folded and how documents are rendered."""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Iterable, Iterator, Optional
+
+from translators import canonical
+from translators.findings import EDIError
+from translators.pipeline import Ack, Item
+from translators.edifact import contrl, events, writer
+from translators.edifact.envelope import validate_envelope
+from translators.edifact.mapping import MAPPERS, MappingContext, map_message
+from translators.edifact.reader import iter_events
+from translators.edifact.validator import validate_messages
+from translators.x12.serialize import MemoryControlNumbers
+
+
+class _ContrlFolder:
+    def __init__(self, counter: Any) -> None:
+        self._builder = contrl.ContrlBuilder(counter=counter or MemoryControlNumbers())
+
+    @staticmethod
+    def _convert(result: Optional[contrl.ContrlResult]) -> list[Ack]:
+        if result is None:
+            return []
+        text = result.text if result.text is not None else (
+            "; ".join(result.notes) or "no CONTRL can be addressed (no UNB)")
+        kind = "CONTRL" if result.text is not None else "none"
+        return [Ack(kind, result.interchange_reference or "", result.status, text)]
+
+    def feed(self, ev: Any) -> list[Ack]:
+        return self._convert(self._builder.feed(ev))
+
+    def close(self) -> list[Ack]:
+        return self._convert(self._builder.close())
+
+
+class EdifactAdapter:
+    name = "edifact"
+    InterchangeStart = events.InterchangeStart
+    InterchangeEnd = events.InterchangeEnd
+    GroupStart = events.GroupStart
+    GroupEnd = events.GroupEnd
+    TransactionStart = events.MessageStart
+    TransactionEnd = events.MessageEnd
+    Segment = events.Segment
+
+    def events(self, chunks: Iterable[bytes], registry: Any) -> Iterator[Any]:
+        return validate_messages(validate_envelope(iter_events(chunks), registry))
+
+    def interchange_item(self, ev: events.InterchangeStart) -> Item:
+        return Item(kind="interchange", standard="edifact",
+                    version=f"{ev.syntax_id}:{ev.syntax_version}",
+                    sender=(ev.sender_qualifier, ev.sender_id),
+                    receiver=(ev.receiver_qualifier, ev.receiver_id),
+                    interchange=ev.control_reference, test=ev.test)
+
+    def transaction_item(self, base: Item, group: Optional[events.GroupStart],
+                         ev: events.MessageStart) -> Item:
+        version = f"{ev.version}{ev.release}" if ev.version in ("D", "") else \
+            f"{ev.version}:{ev.release}"
+        if ev.association_code:
+            version += f":{ev.association_code}"
+        return Item(kind="document", standard="edifact", version=version,
+                    transaction_set=ev.message_type, sender=base.sender, receiver=base.receiver,
+                    interchange=base.interchange,
+                    group=group.control_reference if group is not None else None,
+                    transaction=ev.reference, test=base.test)
+
+    def can_map(self, message_type: str) -> bool:
+        return message_type in MAPPERS or message_type == "CONTRL"
+
+    def map(self, item: Item, segments: list, ic: Optional[events.InterchangeStart],
+            tx: events.MessageStart) -> canonical.Document:
+        if tx.message_type == "CONTRL":
+            try:
+                return contrl.read_contrl(segments, tx)
+            except EDIError:
+                raise
+            except (ValueError, IndexError, TypeError) as exc:
+                raise EDIError(f"CONTRL message {tx.reference}: {exc}") from None
+        ctx = MappingContext.from_events(tx, ic)
+        ctx = MappingContext(directory=ctx.directory, association_code=ctx.association_code,
+                             chars=ctx.chars, reference=ctx.reference,
+                             message_type=ctx.message_type, interchange=item.interchange,
+                             group=item.group)
+        return map_message(tx.message_type, segments, ctx)
+
+    def ack_folder(self, ack_type: Optional[str], counter: Any) -> _ContrlFolder:
+        return _ContrlFolder(counter)
+
+    def render(self, documents: list, *, version: str, sender: str, receiver: str,
+               sender_qualifier: Optional[str], receiver_qualifier: Optional[str],
+               association: Optional[str], syntax: str, charset: str, test: bool,
+               counter: Any = None, now: Optional[_dt.datetime] = None) -> bytes:
+        env = writer.EdifactEnvelope(
+            sender_id=sender, receiver_id=receiver,
+            sender_qualifier=sender_qualifier or "14", receiver_qualifier=receiver_qualifier or "14",
+            directory=version.upper(), association_code=association or "",
+            syntax_id=charset.upper(), syntax_version=syntax, test=test)
+        written = writer.render(documents, env, counter or MemoryControlNumbers(), now)
+        return written.encode()
+
+
+EDIFACT = EdifactAdapter()

@@ -1,0 +1,552 @@
+"""Shared pieces of the UN/EDIFACT <-> canonical mappings (ORDERS, ORDRSP, DESADV).
+
+Code tables (EDIFACT qualifier -> canonical vocabulary and back, aligned with
+translators.x12.mapping so an order reads the same from an 850 and an ORDERS),
+the mapping context and error, and the small converters the per-segment
+handlers use.  Everything is a module-level constant or a pure function.
+
+Segments are ``translators.edifact.events.Segment``: ``elements[0] == [tag]``,
+``elements[i]`` is the list of components of data element i, values released.
+Segments written by the mappers are lists ``[tag, element, ...]`` where an
+element is a string or a list of component strings (trailing empties allowed;
+the serializer drops them).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Optional, Sequence
+
+from translators.canonical import Contact, Party, ProductId, Reference
+from translators.edifact.events import DEFAULT_CHARS, Segment, ServiceChars
+from translators.findings import EDIError, Position
+
+DIRECTORIES = ("D96A", "D01B")
+
+#: Unit written by the gateway when a QTY has no measure unit qualifier: EANCOM
+#: says the quantity then counts the trade item itself ("each").
+DEFAULT_UNIT = "EA"
+
+
+# --------------------------------------------------------------------------- context / error
+
+@dataclass(frozen=True, slots=True)
+class MappingContext:
+    """What a mapper knows about the message besides its body segments."""
+
+    directory: str = "D96A"  # UNH 0052+0054: D96A | D01B
+    association_code: str = ""  # UNH 0057 (EAN008, EAN010...)
+    chars: ServiceChars = field(default_factory=lambda: DEFAULT_CHARS)
+    reference: str = ""  # UNH 0062
+    message_type: str = ""  # UNH 0065
+    interchange: Optional[str] = None  # UNB 0020, for error positions
+    group: Optional[str] = None  # UNG 0048, for error positions
+
+    @classmethod
+    def from_events(cls, message: "object", interchange: "object" = None,
+                    group: "object" = None) -> "MappingContext":
+        """From a reader ``MessageStart`` (optional ``InterchangeStart``, ``GroupStart``)."""
+        version = getattr(message, "version", "") or "D"
+        release = getattr(message, "release", "") or ""
+        directory = ("D" + release.upper()) if release else "D96A"
+        if version.upper() not in ("D", "0", ""):
+            directory = version.upper() + release.upper()
+        chars = getattr(interchange, "chars", None) or DEFAULT_CHARS
+        return cls(directory=directory,
+                   association_code=getattr(message, "association_code", "") or "",
+                   chars=chars,
+                   reference=getattr(message, "reference", "") or "",
+                   message_type=getattr(message, "message_type", "") or "",
+                   interchange=getattr(interchange, "control_reference", None),
+                   group=getattr(group, "control_reference", None))
+
+
+class MappingError(EDIError):
+    """Required business data is missing or unparseable in a message.
+
+    ``position`` names the segment (1-based position counted from UNH, tag),
+    the element (1-based), component (1-based) and data element number, so it
+    can be reported like a finding.
+    """
+
+    def __init__(self, message: str, seg: Optional[Segment] = None,
+                 element: Optional[int] = None, component: Optional[int] = None,
+                 context: Optional[MappingContext] = None,
+                 element_reference: Optional[str] = None, tag: Optional[str] = None) -> None:
+        self.segment_tag = seg.tag if seg is not None else tag
+        self.segment_position = seg.position if seg is not None else None
+        self.element_position = element
+        self.component_position = component
+        bad = None
+        if seg is not None and element is not None and element < len(seg.elements):
+            comps = seg.elements[element]
+            c = (component or 1) - 1
+            if c < len(comps):
+                bad = comps[c] if component is not None else ":".join(comps)
+        self.position = Position(
+            offset=seg.offset if seg is not None else 0,
+            interchange=context.interchange if context else None,
+            group=context.group if context else None,
+            transaction=context.reference if context else None,
+            transaction_set=context.message_type if context else None,
+            segment_tag=self.segment_tag, segment_position=self.segment_position,
+            element_position=element, component_position=component,
+            element_reference=element_reference, bad_value=bad)
+        where = []
+        if context is not None and (context.reference or context.message_type):
+            where.append(f"message {context.reference} ({context.message_type})")
+        if seg is not None:
+            where.append(f"segment {seg.position} {seg.tag}")
+        elif tag:
+            where.append(f"segment {tag}")
+        if element is not None:
+            el = f"element {element:02d}"
+            if component is not None:
+                el += f"-{component}"
+            if element_reference:
+                el += f" ({element_reference})"
+            where.append(el)
+        self.message = message
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+EMPTY: tuple[str, ...] = ("",)
+
+
+def comp(seg: Segment, i: int, c: int = 0) -> str:
+    """Component c (0-based) of element i, '' when absent."""
+    e = seg.elements
+    if i < len(e):
+        comps = e[i]
+        if c < len(comps):
+            return comps[c]
+    return ""
+
+
+def required(seg: Segment, i: int, c: int, what: str, ref: str, ctx: MappingContext) -> str:
+    v = comp(seg, i, c)
+    if not v:
+        raise MappingError(f"{what} ({ref}) is missing", seg, i, c + 1, ctx, ref)
+    return v
+
+
+# --------------------------------------------------------------------------- numbers / dates
+
+_NUMBER = re.compile(r"-?(?:\d+[.,]?\d*|[.,]\d+)\Z")
+
+
+def number(v: str, seg: Segment, i: int, c: int, what: str, ref: str,
+           ctx: MappingContext) -> Decimal:
+    """A non-empty numeric value (component c of element i) as Decimal."""
+    if v.isdigit() and v.isascii():
+        return Decimal(v)
+    if _NUMBER.match(v):
+        return Decimal(v.replace(",", ".")) if "," in v else Decimal(v)
+    raise MappingError(f"{what} ({ref}) {v!r} is not a number", seg, i, c + 1, ctx, ref)
+
+
+def decimal(seg: Segment, i: int, c: int, what: str, ref: str,
+            ctx: MappingContext) -> Optional[Decimal]:
+    """A numeric component as Decimal; '.' and ',' are both accepted as the
+    decimal mark (partners ignore UNA).  None when empty."""
+    v = comp(seg, i, c)
+    if not v:
+        return None
+    if v.isdigit() and v.isascii():
+        return Decimal(v)
+    if _NUMBER.match(v):
+        return Decimal(v.replace(",", ".")) if "," in v else Decimal(v)
+    raise MappingError(f"{what} ({ref}) {v!r} is not a number", seg, i, c + 1, ctx, ref)
+
+
+def _ymd(v: str) -> _dt.date:
+    return _dt.date(int(v[0:4]), int(v[4:6]), int(v[6:8]))
+
+
+def _yymmdd(v: str) -> _dt.date:
+    yy = int(v[0:2])
+    return _dt.date(2000 + yy if yy < 50 else 1900 + yy, int(v[2:4]), int(v[4:6]))
+
+
+def _week(v: str) -> _dt.date:
+    return _dt.date.fromisocalendar(int(v[0:4]), int(v[4:6]), 1)
+
+
+#: 2379 date/time format -> (expected lengths, parser of the date part).
+#: Ranges (718, 719, 720) give their start; week formats (616) give the Monday.
+_FORMATS = {
+    "102": ((8,), _ymd), "203": ((12,), _ymd), "204": ((14,), _ymd), "205": ((12, 14, 16), _ymd),
+    "101": ((6,), _yymmdd), "201": ((10,), _yymmdd), "718": ((17, 16), _ymd),
+    "719": ((25, 24), _ymd), "720": ((9, 8), _ymd), "711": ((13, 12), _yymmdd),
+    "616": ((6,), _week), "102E": ((8,), _ymd),
+}
+_BY_LENGTH = {8: _ymd, 12: _ymd, 14: _ymd, 6: _yymmdd, 10: _yymmdd}
+
+
+def date_of(seg: Segment, what: str, ctx: MappingContext) -> Optional[_dt.date]:
+    """The date of a DTM (C507: 2005 qualifier, 2380 value, 2379 format).
+
+    Formats 101/102/201/203/204/205, ranges 711/718/719/720 (start) and 616
+    (Monday of the week); without 2379 the format follows from the length.
+    None when the value is empty; MappingError when it cannot be read."""
+    e = seg.elements
+    c507 = e[1] if len(e) > 1 else EMPTY
+    n = len(c507)
+    v = c507[1] if n > 1 else ""
+    if not v:
+        return None
+    fmt = c507[2] if n > 2 else ""
+    if fmt == "102" and len(v) == 8 and v.isdigit():  # fast path: the usual case
+        try:
+            return _dt.date(int(v[0:4]), int(v[4:6]), int(v[6:8]))
+        except ValueError:
+            pass
+    try:
+        if fmt:
+            spec = _FORMATS.get(fmt)
+            if spec is None:
+                raise MappingError(f"{what}: date/time format {fmt!r} is not supported",
+                                   seg, 1, 3, ctx, "2379")
+            lengths, parse = spec
+            digits = v.replace("-", "") if fmt in ("718", "719", "720", "711") else v
+            if not v[:8].isdigit() or (len(v) not in lengths and len(digits) not in lengths):
+                raise ValueError(v)
+            return parse(v)
+        parse = _BY_LENGTH.get(len(v))
+        if parse is None or not v.isdigit():
+            raise ValueError(v)
+        return parse(v)
+    except ValueError:
+        raise MappingError(f"{what} {v!r} is not a valid date (format {fmt or 'unspecified'})",
+                           seg, 1, 2, ctx, "2380") from None
+
+
+def fmt_date(d: _dt.date) -> str:
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
+
+
+def dtm(qualifier: str, d: _dt.date) -> list:
+    return ["DTM", [qualifier, fmt_date(d), "102"]]
+
+
+class Num(str):
+    """A numeric value written by a mapper: the writer puts the interchange's
+    decimal mark (UNA) in place of '.'."""
+
+    __slots__ = ()
+
+
+def fmt_decimal(value: Decimal, what: str = "number") -> str:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise EDIError(f"{what}: {value!r} is not a finite decimal number")
+    text = format(value, "f")
+    if text.startswith("-") and text.strip("-0.") == "":
+        text = text[1:]
+    return Num(text)
+
+
+# --------------------------------------------------------------------------- text
+
+def join_text(parts: Sequence[str]) -> Optional[str]:
+    """Free-text components (FTX 4440, NAD 3036, IMD 7008...) -> one string."""
+    vals = [p for p in parts if p]
+    if not vals:
+        return None
+    return vals[0] if len(vals) == 1 else " ".join(vals)
+
+
+def split_text(value: str, width: int, limit: int, what: str) -> list[list[str]]:
+    """Split text into groups of at most ``limit`` chunks of ``width``
+    characters, cutting at spaces (the space is dropped) so that joining all
+    chunks with one space gives the value back.  Returns one list per segment
+    needed; a word longer than ``width`` is an error (it would not survive)."""
+    if not value:
+        raise EDIError(f"{what}: empty text")
+    chunks: list[str] = []
+    rest = value
+    while len(rest) > width:
+        cut = rest.rfind(" ", 1, width + 1)
+        if cut <= 0:
+            raise EDIError(f"{what}: {value!r} has a word longer than {width} characters")
+        chunks.append(rest[:cut])
+        rest = rest[cut + 1:]
+    chunks.append(rest)
+    if any(not c for c in chunks):
+        raise EDIError(f"{what}: {value!r} cannot be split into {width}-character pieces")
+    return [chunks[i:i + limit] for i in range(0, len(chunks), limit)]
+
+
+# --------------------------------------------------------------------------- code tables
+
+def invert(table: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in table.items():
+        out.setdefault(v, k)
+    return out
+
+
+def from_code(table: dict[str, str], code: str) -> str:
+    v = table.get(code)
+    return v if v is not None else "edifact:" + code
+
+
+def to_code(table: dict[str, str], value: str, what: str) -> str:
+    code = table.get(value)
+    if code is not None:
+        return code
+    if value.startswith("edifact:"):
+        return value[8:]
+    raise EDIError(f"{what} {value!r} has no EDIFACT code (use one of "
+                   f"{', '.join(sorted(table))} or 'edifact:<code>')")
+
+
+#: 1225 message function (ORDERS, DESADV; ORDRSP purpose part).
+PURPOSES: dict[str, str] = {
+    "9": "original", "1": "cancellation", "5": "replace", "4": "change", "6": "confirmation",
+}
+PURPOSES_OUT = invert(PURPOSES)
+
+#: 3035 party function qualifier.  DP (delivery party, EANCOM) and ST both
+#: read as ship_to; ship_to is written as DP.
+PARTY_ROLES: dict[str, str] = {
+    "BY": "buyer", "SE": "seller", "SU": "supplier", "DP": "ship_to", "ST": "ship_to",
+    "IV": "bill_to", "SF": "ship_from", "PE": "remit_to", "MF": "manufacturer", "CA": "carrier",
+}
+PARTY_ROLES_OUT = invert(PARTY_ROLES)
+
+#: C082 3055 code list responsible agency of the party id.
+ID_SCHEMES: dict[str, str] = {
+    "9": "gln", "16": "duns", "91": "seller_assigned", "92": "buyer_assigned",
+    "ZZZ": "mutually_defined",
+}
+ID_SCHEMES_OUT = invert(ID_SCHEMES)
+
+#: 7143 item number type (LIN C212, PIA C212).  NB (batch) and SN (serial)
+#: are not product ids (DESADV reads them as lot and serial numbers).
+PRODUCT_SCHEMES: dict[str, str] = {
+    "SRV": "gtin", "EN": "gtin", "UP": "gtin",
+    "IN": "buyer", "BP": "buyer",
+    "SA": "vendor", "VN": "vendor", "VP": "vendor",
+    "MF": "manufacturer", "SK": "sku",
+}
+PRODUCT_SCHEMES_OUT: dict[str, str] = {
+    "buyer": "IN", "vendor": "SA", "manufacturer": "MF", "sku": "SK",
+}
+
+#: 1153 reference qualifier (document-level RFF) -> canonical qualifier.
+REFERENCE_QUALIFIERS: dict[str, str] = {
+    "CT": "contract", "VN": "vendor_order", "PD": "promotion", "IA": "vendor_id",
+    "CO": "customer_order", "ON": "purchase_order", "IV": "invoice", "BM": "bill_of_lading",
+    "CN": "tracking", "PK": "packing_list", "SI": "shipper_id", "CR": "customer_reference",
+    "DQ": "delivery_note", "BO": "blanket_order", "AAG": "quote", "AEP": "project",
+}
+REFERENCE_QUALIFIERS_OUT = invert(REFERENCE_QUALIFIERS)
+
+
+def unit_in(code: str) -> str:
+    """6411 is already UN/ECE Recommendation 20; kept as is."""
+    return code or DEFAULT_UNIT
+
+
+def unit_out(unit: str, what: str) -> str:
+    if unit.startswith("edifact:"):
+        return unit[8:]
+    if ":" in unit or not unit:
+        raise EDIError(f"{what}: unit {unit!r} is not a UN/ECE Recommendation 20 code")
+    return unit
+
+
+# --------------------------------------------------------------------------- product ids
+
+_GTIN_LENGTHS = (8, 12, 13, 14)
+
+
+def product_id(number: str, kind: str, _schemes: dict = PRODUCT_SCHEMES) -> ProductId:
+    scheme = _schemes.get(kind)
+    if scheme is None:
+        if not kind and number.isdigit() and len(number) in _GTIN_LENGTHS:
+            scheme = "gtin"
+        else:
+            scheme = "edifact:" + kind
+    return ProductId(scheme, number)
+
+
+def gtin_code(directory: str) -> str:
+    """EANCOM 1997 (D96A) marks GTINs EN; EANCOM 2002 (D01B) SRV."""
+    return "EN" if directory == "D96A" else "SRV"
+
+
+def id_composite(pid: ProductId, directory: str, what: str) -> list[str]:
+    if pid.scheme == "gtin":
+        return [pid.value, gtin_code(directory)]
+    return [pid.value, to_code(PRODUCT_SCHEMES_OUT, pid.scheme, f"{what}: product id scheme")]
+
+
+def item_segments(line_number: str, ids: Sequence[ProductId], directory: str, what: str,
+                  action: str = "", substituted: bool = False) -> list[list]:
+    """LIN plus PIA segments for a line's product ids, keeping their order:
+    a leading GTIN goes into LIN, the rest into PIA (5 per segment; qualifier
+    5 when LIN has no item number, 1 otherwise, 3 'substituted by' for a
+    substitution)."""
+    lin: list = ["LIN", line_number, action]
+    rest = list(ids)
+    if rest and rest[0].scheme == "gtin" and not substituted:
+        lin.append(id_composite(rest.pop(0), directory, what))
+        pia_code = "1"
+    else:
+        pia_code = "5"
+    if substituted:
+        pia_code = "3"
+    segs = [lin]
+    for i in range(0, len(rest), 5):
+        segs.append(["PIA", pia_code] + [id_composite(p, directory, what) for p in rest[i:i + 5]])
+        if pia_code == "5":
+            pia_code = "1"
+    return segs
+
+
+# --------------------------------------------------------------------------- parties
+
+def party_from_nad(seg: Segment) -> Party:
+    e = seg.elements
+    n = len(e)
+    role = from_code(PARTY_ROLES, e[1][0] if n > 1 and e[1] else "")
+    party = Party(role=role)
+    if n > 2:
+        c082 = e[2]
+        if c082 and c082[0]:
+            party.id = c082[0]
+            agency = c082[2] if len(c082) > 2 else ""
+            party.id_scheme = from_code(ID_SCHEMES, agency) if agency else None
+    if n > 4:
+        party.name = join_text(e[4])
+    if n > 5:
+        party.address = [v for v in e[5] if v]
+    if n > 6 and e[6][0]:
+        party.city = e[6][0]
+    if n > 7 and e[7][0]:
+        party.state = e[7][0]
+    if n > 8 and e[8][0]:
+        party.postal_code = e[8][0]
+    if n > 9 and e[9][0]:
+        party.country = e[9][0]
+    if n > 3 and party.name is None and not party.address:
+        lines = [v for v in e[3] if v]  # C058 unstructured name and address
+        if lines:
+            party.name = lines[0]
+            party.address = lines[1:]
+    return party
+
+
+def add_cta(party: Party, seg: Segment) -> None:
+    """CTA C056 3412 contact name (a department/employee code alone is not kept)."""
+    name = comp(seg, 2, 1)
+    if not name:
+        return
+    if party.contact is None:
+        party.contact = Contact(name=name)
+    elif party.contact.name is None:
+        party.contact.name = name
+
+
+def add_com(party: Party, seg: Segment) -> None:
+    """COM after a CTA: TE phone, EM e-mail (first of each)."""
+    kind = comp(seg, 1, 1)
+    value = comp(seg, 1, 0)
+    if not value or kind not in ("TE", "EM"):
+        return
+    contact = party.contact
+    if contact is None:
+        contact = party.contact = Contact()
+    if kind == "TE" and contact.phone is None:
+        contact.phone = value
+    elif kind == "EM" and contact.email is None:
+        contact.email = value
+
+
+def party_segments(party: Party) -> list[list]:
+    """The NAD group (NAD, CTA, COM) for one party."""
+    role = to_code(PARTY_ROLES_OUT, party.role, "party role")
+    nad: list = ["NAD", role]
+    if party.id:
+        scheme = party.id_scheme
+        nad.append([party.id, "", to_code(ID_SCHEMES_OUT, scheme, "party id scheme")
+                    if scheme else ""])
+    else:
+        nad.append("")
+    nad.append("")  # C058
+    if party.name:
+        groups = split_text(party.name, 35, 5, f"party {party.role} name")
+        if len(groups) > 1:
+            raise EDIError(f"party {party.role}: name longer than 5 x 35 characters")
+        nad.append(groups[0])
+    else:
+        nad.append("")
+    if len(party.address) > 4:
+        raise EDIError(f"party {party.role}: at most 4 street lines in NAD (C059)")
+    for line in party.address:
+        if not line:
+            raise EDIError(f"party {party.role}: empty address line")
+    nad.append(list(party.address) if party.address else "")
+    nad += [party.city or "", party.state or "", party.postal_code or "", party.country or ""]
+    segs = [nad]
+    contact = party.contact
+    if contact is not None:
+        segs.append(["CTA", "IC", ["", contact.name or ""]])
+        if contact.phone:
+            segs.append(["COM", [contact.phone, "TE"]])
+        if contact.email:
+            segs.append(["COM", [contact.email, "EM"]])
+    return segs
+
+
+# --------------------------------------------------------------------------- references, notes
+
+def reference_from_rff(seg: Segment) -> Optional[Reference]:
+    q = comp(seg, 1, 0)
+    v = comp(seg, 1, 1)
+    if not q or not v:
+        return None
+    return Reference(from_code(REFERENCE_QUALIFIERS, q), v)
+
+
+def reference_segment(ref: Reference) -> list:
+    if not ref.value:
+        raise EDIError(f"reference {ref.qualifier!r} has an empty value")
+    return ["RFF", [to_code(REFERENCE_QUALIFIERS_OUT, ref.qualifier, "reference qualifier"),
+                    ref.value]]
+
+
+def note_segments(notes: Sequence[str]) -> list[list]:
+    segs = []
+    for note in notes:
+        for group in split_text(note, 70, 5, "note"):
+            segs.append(["FTX", "AAI", "", "", group])
+    return segs
+
+
+def description_segments(text: str, what: str) -> list[list]:
+    return [["IMD", "F", "", ["", "", "", *group]] for group in split_text(text, 35, 2, what)]
+
+
+def imd_text(seg: Segment) -> tuple[bool, Optional[str]]:
+    """(is free text without characteristic code, text) of an IMD, or (False, None)."""
+    e = seg.elements
+    if len(e) < 4 or e[1][0] not in _FREE_TEXT:
+        return False, None
+    c273 = e[3]
+    n = len(c273)
+    a = c273[3] if n > 3 else ""
+    b = c273[4] if n > 4 else ""
+    if a and b:
+        text = a + " " + b
+    else:
+        text = a or b
+    if not text:
+        return False, None
+    return not e[2][0], text
+
+
+_FREE_TEXT = frozenset(("F", "A", "E", "B", ""))

@@ -1,0 +1,91 @@
+"""The X12 side of translators.pipeline: which events mean what, how a
+transaction is mapped, how acknowledgments are folded and how documents are
+rendered."""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Iterable, Iterator, Optional
+
+from translators import canonical
+from translators.pipeline import Ack, Item
+from translators.x12 import acks, events, serialize, writer
+from translators.x12.envelope import validate_envelope
+from translators.x12.mapping import MAPPERS, MappingContext, map_transaction
+from translators.x12.reader import iter_events
+from translators.x12.validator import validate_transactions
+
+
+class _AckFolder:
+    def __init__(self, ack_type: Optional[str], counter: Any) -> None:
+        self._builder = acks.AckBuilder(
+            counter=counter or serialize.MemoryControlNumbers(), ack_type=ack_type)
+
+    @staticmethod
+    def _convert(results: list[acks.AckResult]) -> list[Ack]:
+        return [Ack(r.kind, r.interchange_control_number or "", r.status,
+                    r.text or r.reason or "") for r in results]
+
+    def feed(self, ev: Any) -> list[Ack]:
+        self._builder.feed(ev)
+        return self._convert(self._builder.take())
+
+    def close(self) -> list[Ack]:
+        return self._convert(self._builder.close())
+
+
+class X12Adapter:
+    name = "x12"
+    InterchangeStart = events.InterchangeStart
+    InterchangeEnd = events.InterchangeEnd
+    GroupStart = events.GroupStart
+    GroupEnd = events.GroupEnd
+    TransactionStart = events.TransactionStart
+    TransactionEnd = events.TransactionEnd
+    Segment = events.Segment
+
+    def events(self, chunks: Iterable[bytes], registry: Any) -> Iterator[Any]:
+        return validate_transactions(validate_envelope(iter_events(chunks), registry))
+
+    def interchange_item(self, ev: events.InterchangeStart) -> Item:
+        return Item(kind="interchange", standard="x12", version=ev.version,
+                    sender=(ev.sender_qualifier, ev.sender_id),
+                    receiver=(ev.receiver_qualifier, ev.receiver_id),
+                    interchange=ev.control_number, test=ev.usage == "T")
+
+    def transaction_item(self, base: Item, group: Optional[events.GroupStart],
+                         ev: events.TransactionStart) -> Item:
+        return Item(kind="document", standard="x12", version=ev.version,
+                    transaction_set=ev.set_id, sender=base.sender, receiver=base.receiver,
+                    interchange=base.interchange,
+                    group=group.control_number if group is not None else None,
+                    transaction=ev.control_number, test=base.test)
+
+    def can_map(self, set_id: str) -> bool:
+        return set_id in MAPPERS
+
+    def map(self, item: Item, segments: list, ic: Optional[events.InterchangeStart],
+            tx: events.TransactionStart) -> canonical.Document:
+        ctx = MappingContext(
+            set_id=tx.set_id, control_number=tx.control_number, version=tx.version,
+            delimiters=ic.delimiters if ic is not None else events.Delimiters(),
+            encoding=ic.encoding if ic is not None else "ascii",
+            interchange=item.interchange, group=item.group)
+        return map_transaction(tx.set_id, segments, ctx)
+
+    def ack_folder(self, ack_type: Optional[str], counter: Any) -> _AckFolder:
+        return _AckFolder(ack_type, counter)
+
+    def render(self, documents: list, *, version: str, sender: str, receiver: str,
+               sender_qualifier: Optional[str], receiver_qualifier: Optional[str],
+               test: bool, counter: Any = None, now: Optional[_dt.datetime] = None,
+               **_edifact_options: Any) -> bytes:
+        env = serialize.Envelope(
+            sender_id=sender, receiver_id=receiver,
+            sender_qualifier=sender_qualifier or "ZZ", receiver_qualifier=receiver_qualifier or "ZZ",
+            version=version, usage="T" if test else "P",
+            delimiters=events.Delimiters("*", ":", "^" if version >= "005010" else None, "~", "\n"))
+        written = writer.render(documents, env, counter or serialize.MemoryControlNumbers(), now)
+        return written.encode()
+
+
+X12 = X12Adapter()

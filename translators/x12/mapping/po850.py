@@ -1,0 +1,275 @@
+"""850 Purchase Order <-> canonical PurchaseOrder."""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Optional
+
+from translators.canonical import OrderLine, Party, PurchaseOrder, Reference
+from translators.findings import EDIError
+from translators.x12.events import Segment
+from translators.x12.mapping.common import (
+    PURPOSES, REFERENCE_QUALIFIERS, MappingContext, MappingError, add_n2, add_n3, add_n4,
+    contact_from_per, date, decimal, element, fmt_date, fmt_decimal, from_code,
+    header_contact_party, invert, is_header_contact, party_from_n1, party_segments,
+    per_segment, CONTACT_ROLES_OUT, UNITS, product_ids, product_pairs, purpose_out,
+    reference_segment, to_decimal,
+    reference_value, required, required_date, split_text, text, to_code, unit_in, unit_out,
+)
+
+#: BEG02 purchase order type (DE 92).
+ORDER_TYPES: dict[str, str] = {
+    "SA": "standalone", "BK": "blanket", "RL": "release", "DS": "dropship",
+}
+ORDER_TYPES_OUT = invert(ORDER_TYPES)
+
+#: DTM qualifiers filling requested dates; the first-listed qualifier wins over
+#: the fallbacks (037 ship not before, 038 ship no later, 063/064 delivery windows).
+DELIVERY_DATES = {"002": 0, "064": 1, "063": 2}
+SHIP_DATES = {"010": 0, "037": 1, "038": 2}
+
+MAX_PAIRS = 10  # PO106..PO125
+
+
+class _State:
+    __slots__ = ("ctx", "doc", "party", "line", "header_parties", "delivery_rank", "ship_rank",
+                 "line_delivery_rank", "line_ship_rank", "in_detail")
+
+    def __init__(self, ctx: MappingContext) -> None:
+        self.ctx = ctx
+        self.doc: Optional[PurchaseOrder] = None
+        self.party: Optional[Party] = None
+        self.line: Optional[OrderLine] = None
+        self.header_parties: list[Party] = []
+        self.delivery_rank = 9
+        self.ship_rank = 9
+        self.line_delivery_rank = 9
+        self.line_ship_rank = 9
+        self.in_detail = False
+
+
+def _doc(st: _State, seg: Segment) -> PurchaseOrder:
+    if st.doc is None:
+        raise MappingError("BEG must come before " + seg.tag, seg, None, st.ctx)
+    return st.doc
+
+
+def _beg(st: _State, seg: Segment) -> None:
+    ctx = st.ctx
+    e = seg.elements
+    purpose = element(seg, 1)
+    kind = element(seg, 2)
+    number = required(seg, 3, "purchase order number", ctx)
+    st.doc = PurchaseOrder(
+        number=text(seg, 3) or number,
+        date=required_date(seg, 5, "purchase order date", ctx),
+        purpose=from_code(PURPOSES, purpose) if purpose else "original",
+        order_type=from_code(ORDER_TYPES, kind) if kind else "standalone",
+        release_number=(e[4] or None) if len(e) > 4 else None,
+    )
+
+
+def _cur(st: _State, seg: Segment) -> None:
+    v = element(seg, 2)
+    if v and not st.in_detail:
+        _doc(st, seg).currency = v
+
+
+def _ref(st: _State, seg: Segment) -> None:
+    if st.in_detail or st.party is not None:
+        return
+    value = reference_value(seg)
+    q = element(seg, 1)
+    if value and q:
+        _doc(st, seg).references.append(Reference(from_code(REFERENCE_QUALIFIERS, q), value))
+
+
+def _per(st: _State, seg: Segment) -> None:
+    if st.party is not None:
+        st.party.contact = contact_from_per(seg)
+    elif not st.in_detail:
+        st.header_parties.append(header_contact_party(seg, "buyer"))
+
+
+def _dtm(st: _State, seg: Segment) -> None:
+    q = element(seg, 1)
+    line = st.line
+    if line is not None:
+        rank = DELIVERY_DATES.get(q)
+        if rank is not None and rank < st.line_delivery_rank:
+            d = date(seg, 2, "date", st.ctx)
+            if d is not None:
+                line.requested_delivery_date = d
+                st.line_delivery_rank = rank
+            return
+        rank = SHIP_DATES.get(q)
+        if rank is not None and rank < st.line_ship_rank:
+            d = date(seg, 2, "date", st.ctx)
+            if d is not None:
+                line.requested_ship_date = d
+                st.line_ship_rank = rank
+        return
+    if st.in_detail:
+        return
+    doc = _doc(st, seg)
+    rank = DELIVERY_DATES.get(q)
+    if rank is not None and rank < st.delivery_rank:
+        d = date(seg, 2, "date", st.ctx)
+        if d is not None:
+            doc.requested_delivery_date = d
+            st.delivery_rank = rank
+        return
+    rank = SHIP_DATES.get(q)
+    if rank is not None and rank < st.ship_rank:
+        d = date(seg, 2, "date", st.ctx)
+        if d is not None:
+            doc.requested_ship_date = d
+            st.ship_rank = rank
+
+
+def _note(index: int) -> Callable[[_State, Segment], None]:
+    def handler(st: _State, seg: Segment) -> None:
+        if st.in_detail:
+            return
+        v = text(seg, index)
+        if v:
+            _doc(st, seg).notes.append(v)
+    return handler
+
+
+def _n1(st: _State, seg: Segment) -> None:
+    if st.in_detail:
+        st.party = None
+        return
+    party = party_from_n1(seg)
+    _doc(st, seg).parties.append(party)
+    st.party = party
+
+
+def _n2(st: _State, seg: Segment) -> None:
+    if st.party is not None:
+        add_n2(st.party, seg)
+
+
+def _n3(st: _State, seg: Segment) -> None:
+    if st.party is not None:
+        add_n3(st.party, seg)
+
+
+def _n4(st: _State, seg: Segment) -> None:
+    if st.party is not None:
+        add_n4(st.party, seg)
+
+
+def _po1(st: _State, seg: Segment) -> None:
+    ctx = st.ctx
+    doc = st.doc
+    if doc is None:
+        _doc(st, seg)
+    st.party = None
+    st.in_detail = True
+    e = seg.elements
+    n = len(e)
+    v = e[2] if n > 2 else ""
+    qty = to_decimal(v) if v else None
+    if qty is None:
+        if v:
+            raise MappingError(f"quantity ordered (PO102) {v!r} is not a number", seg, 2, ctx)
+        raise MappingError("quantity ordered (PO102) is missing", seg, 2, ctx)
+    unit = e[3] if n > 3 else ""
+    if not unit:
+        raise MappingError("unit of measure (PO103) is missing", seg, 3, ctx)
+    price = None
+    if n > 4:
+        v = e[4]
+        if v:
+            price = to_decimal(v)
+            if price is None:
+                raise MappingError(f"unit price (PO104) {v!r} is not a number", seg, 4, ctx)
+    ids: list = []
+    if n > 7:
+        product_ids(seg, 6, 25, ids)
+    u = UNITS.get(unit)
+    line = OrderLine(e[1], qty, u if u is not None else "x12:" + unit, ids, price)
+    doc.lines.append(line)  # type: ignore[union-attr]
+    st.line = line
+    st.line_delivery_rank = 9
+    st.line_ship_rank = 9
+
+
+def _pid(st: _State, seg: Segment) -> None:
+    line = st.line
+    if line is None:
+        return
+    e = seg.elements
+    if len(e) > 5 and e[1] == "F" and e[5]:
+        v = text(seg, 5)
+        line.description = v if line.description is None else f"{line.description} {v}"
+
+
+def _ctt(st: _State, seg: Segment) -> None:
+    st.line = None
+    st.party = None
+
+
+HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
+    "BEG": _beg, "CUR": _cur, "REF": _ref, "PER": _per, "DTM": _dtm,
+    "MSG": _note(1), "NTE": _note(2), "N1": _n1, "N2": _n2, "N3": _n3, "N4": _n4,
+    "PO1": _po1, "PID": _pid, "CTT": _ctt,
+}
+
+
+def read(segments: Iterable[Segment], ctx: MappingContext) -> PurchaseOrder:
+    st = _State(ctx)
+    handlers = HANDLERS
+    get = handlers.get
+    for seg in segments:
+        h = get(seg.tag)
+        if h is not None:
+            h(st, seg)
+    if st.doc is None:
+        raise MappingError("BEG segment (purchase order number and date) is missing",
+                           None, None, ctx)
+    st.doc.parties.extend(st.header_parties)
+    return st.doc
+
+
+# --------------------------------------------------------------------------- writing
+
+def write(doc: PurchaseOrder, version: str) -> list[list]:
+    if not doc.number:
+        raise EDIError("purchase order number is empty")
+    segs: list[list] = [["BEG", purpose_out(doc.purpose),
+                         to_code(ORDER_TYPES_OUT, doc.order_type, "order type"),
+                         doc.number, doc.release_number or "", fmt_date(doc.date)]]
+    if doc.currency:
+        segs.append(["CUR", "BY", doc.currency])
+    for ref in doc.references:
+        segs.append(reference_segment(ref.qualifier, ref.value))
+    header_contacts = [p for p in doc.parties if is_header_contact(p)]
+    for p in header_contacts:
+        segs.append(per_segment(CONTACT_ROLES_OUT[p.role], p.contact))  # type: ignore[arg-type]
+    if doc.requested_delivery_date:
+        segs.append(["DTM", "002", fmt_date(doc.requested_delivery_date)])
+    if doc.requested_ship_date:
+        segs.append(["DTM", "010", fmt_date(doc.requested_ship_date)])
+    if doc.notes:
+        segs.append(["N9", "L1", "NOTES"])
+        for note in doc.notes:
+            segs.append(["MSG", note])
+    for p in doc.parties:
+        if not is_header_contact(p):
+            segs.extend(party_segments(p))
+    for line in doc.lines:
+        pairs = product_pairs(line.product_ids)
+        if len(pairs) > 2 * MAX_PAIRS:
+            raise EDIError(f"line {line.line_number}: at most {MAX_PAIRS} product ids in PO1")
+        segs.append(["PO1", line.line_number, fmt_decimal(line.quantity), unit_out(line.unit),
+                     fmt_decimal(line.unit_price), ""] + pairs)
+        if line.description:
+            for chunk in split_text(line.description, 80, 1000):
+                segs.append(["PID", "F", "", "", "", chunk])
+        if line.requested_delivery_date:
+            segs.append(["DTM", "002", fmt_date(line.requested_delivery_date)])
+        if line.requested_ship_date:
+            segs.append(["DTM", "010", fmt_date(line.requested_ship_date)])
+    segs.append(["CTT", str(len(doc.lines))])
+    return segs

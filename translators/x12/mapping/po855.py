@@ -1,0 +1,332 @@
+"""855 Purchase Order Acknowledgment <-> canonical OrderResponse."""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Optional
+
+from translators.canonical import OrderResponse, Party, Reference, ResponseLine
+from translators.findings import EDIError
+from translators.x12.events import Segment
+from translators.x12.mapping.common import (
+    CONTACT_ROLES_OUT, PURPOSES, REFERENCE_QUALIFIERS, MappingContext, MappingError, add_n2,
+    add_n3, add_n4, contact_from_per, date, decimal, element, fmt_date, fmt_decimal, from_code,
+    header_contact_party, is_header_contact, party_from_n1, party_segments, per_segment,
+    product_ids, product_pairs, purpose_out, reference_segment, reference_value, required,
+    required_date, split_text, text, unit_in, unit_out,
+)
+
+#: BAK02 acknowledgment type (DE 587) -> OrderResponse.status.
+ACK_TYPES: dict[str, str] = {
+    "AD": "accepted", "AK": "accepted", "AT": "accepted", "AP": "accepted",
+    "AC": "accepted_with_changes", "AE": "accepted_with_changes",
+    "RD": "rejected", "RJ": "rejected", "RF": "rejected", "RO": "rejected",
+}
+
+#: ACK01 line item status (DE 668) -> ResponseLine.status.
+LINE_STATUSES: dict[str, str] = {
+    "IA": "accepted", "AC": "accepted", "AR": "accepted",
+    "IB": "backordered", "BP": "backordered",
+    "IC": "changed", "IQ": "quantity_changed", "DR": "date_changed", "IP": "price_changed",
+    "IS": "substituted",
+    "IR": "rejected", "R1": "rejected", "R2": "rejected", "R3": "rejected", "R4": "rejected",
+}
+LINE_STATUSES_OUT: dict[str, str] = {
+    "accepted": "IA", "backordered": "IB", "changed": "IC", "quantity_changed": "IQ",
+    "date_changed": "DR", "price_changed": "IP", "substituted": "IS", "rejected": "IR",
+}
+
+MAX_PAIRS = 10  # PO106..PO125
+SCHEDULE_QUALIFIER = "068"  # ACK04 written: current schedule ship
+
+
+class _State:
+    __slots__ = ("ctx", "doc", "party", "line", "statuses", "header_parties", "in_detail",
+                 "line_price_set")
+
+    def __init__(self, ctx: MappingContext) -> None:
+        self.ctx = ctx
+        self.doc: Optional[OrderResponse] = None
+        self.party: Optional[Party] = None
+        self.line: Optional[ResponseLine] = None
+        self.statuses: list[str] = []
+        self.header_parties: list[Party] = []
+        self.in_detail = False
+        self.line_price_set = False
+
+
+def _doc(st: _State, seg: Segment) -> OrderResponse:
+    if st.doc is None:
+        raise MappingError("BAK must come before " + seg.tag, seg, None, st.ctx)
+    return st.doc
+
+
+def _bak(st: _State, seg: Segment) -> None:
+    ctx = st.ctx
+    e = seg.elements
+    n = len(e)
+    purpose = element(seg, 1)
+    kind = element(seg, 2)
+    order_number = required(seg, 3, "purchase order number", ctx)
+    order_date = required_date(seg, 4, "purchase order date", ctx)
+    number = (e[8] if n > 8 else "") or (e[6] if n > 6 else "") or order_number
+    ack_date = date(seg, 9, "acknowledgment date", ctx) if n > 9 else None
+    st.doc = OrderResponse(
+        number=number, date=ack_date or order_date, order_number=order_number,
+        order_date=order_date, status=from_code(ACK_TYPES, kind) if kind else "accepted",
+        purpose=from_code(PURPOSES, purpose) if purpose else "original")
+    contract = text(seg, 7) if n > 7 else None
+    if contract:
+        st.doc.references.append(Reference("contract", contract))
+
+
+def _cur(st: _State, seg: Segment) -> None:
+    v = element(seg, 2)
+    if v and not st.in_detail:
+        _doc(st, seg).currency = v
+
+
+def _ref(st: _State, seg: Segment) -> None:
+    if st.in_detail or st.party is not None:
+        return
+    value = reference_value(seg)
+    q = element(seg, 1)
+    if value and q:
+        _doc(st, seg).references.append(Reference(from_code(REFERENCE_QUALIFIERS, q), value))
+
+
+def _per(st: _State, seg: Segment) -> None:
+    if st.party is not None:
+        st.party.contact = contact_from_per(seg)
+    elif not st.in_detail:
+        st.header_parties.append(header_contact_party(seg, "seller"))
+
+
+def _note(index: int) -> Callable[[_State, Segment], None]:
+    def handler(st: _State, seg: Segment) -> None:
+        if st.in_detail:
+            return
+        v = text(seg, index)
+        if v:
+            _doc(st, seg).notes.append(v)
+    return handler
+
+
+def _n1(st: _State, seg: Segment) -> None:
+    if st.in_detail:
+        st.party = None
+        return
+    party = party_from_n1(seg)
+    _doc(st, seg).parties.append(party)
+    st.party = party
+
+
+def _n2(st: _State, seg: Segment) -> None:
+    if st.party is not None:
+        add_n2(st.party, seg)
+
+
+def _n3(st: _State, seg: Segment) -> None:
+    if st.party is not None:
+        add_n3(st.party, seg)
+
+
+def _n4(st: _State, seg: Segment) -> None:
+    if st.party is not None:
+        add_n4(st.party, seg)
+
+
+def _finish_line(st: _State) -> None:
+    line = st.line
+    if line is None:
+        return
+    statuses = st.statuses
+    if not statuses:
+        header = st.doc.status if st.doc is not None else "accepted"
+        line.status = "rejected" if header == "rejected" else "accepted"
+    elif len(set(statuses)) == 1:
+        line.status = statuses[0]
+    elif "rejected" in statuses:
+        line.status = "rejected"
+    else:
+        line.status = "changed"
+    st.line = None
+    st.statuses = []
+
+
+def _po1(st: _State, seg: Segment) -> None:
+    ctx = st.ctx
+    doc = _doc(st, seg)
+    _finish_line(st)
+    st.party = None
+    st.in_detail = True
+    e = seg.elements
+    n = len(e)
+    unit = e[3] if n > 3 else ""
+    line = ResponseLine(line_number=e[1] if n > 1 else "", status="accepted",
+                        ordered_quantity=decimal(seg, 2, "quantity ordered", ctx),
+                        unit=unit_in(unit) if unit else None,
+                        unit_price=decimal(seg, 4, "unit price", ctx) if n > 4 else None)
+    if n > 7:
+        product_ids(seg, 6, 25, line.product_ids)
+    doc.lines.append(line)
+    st.line = line
+    st.line_price_set = False
+
+
+def _ctp(st: _State, seg: Segment) -> None:
+    line = st.line
+    if line is None or st.line_price_set:
+        return
+    price = decimal(seg, 3, "unit price", st.ctx)
+    if price is not None:
+        line.unit_price = price
+        st.line_price_set = True
+
+
+def _pid(st: _State, seg: Segment) -> None:
+    line = st.line
+    if line is None:
+        return
+    e = seg.elements
+    if len(e) > 5 and e[1] == "F" and e[5]:
+        v = text(seg, 5)
+        line.description = v if line.description is None else f"{line.description} {v}"
+
+
+def _ack(st: _State, seg: Segment) -> None:
+    line = st.line
+    if line is None:
+        return
+    ctx = st.ctx
+    e = seg.elements
+    n = len(e)
+    code = e[1] if n > 1 else ""
+    if not code:
+        raise MappingError("line item status code (ACK01) is missing", seg, 1, ctx)
+    st.statuses.append(from_code(LINE_STATUSES, code))
+    if n > 2 and line.quantity is None:
+        qty = decimal(seg, 2, "quantity", ctx)
+        if qty is not None:
+            line.quantity = qty
+            unit = e[3] if n > 3 else ""
+            if unit:
+                line.unit = unit_in(unit)
+    if n > 5 and e[5]:
+        d = date(seg, 5, "date", ctx)
+        if line.scheduled_date is None:
+            line.scheduled_date = d
+    if n > 8:
+        found: list = []
+        product_ids(seg, 7, 26, found)
+        for pid in found:
+            if pid not in line.product_ids:
+                line.product_ids.append(pid)
+
+
+def _sch(st: _State, seg: Segment) -> None:
+    line = st.line
+    if line is None or line.scheduled_date is not None:
+        return
+    line.scheduled_date = date(seg, 6, "schedule date", st.ctx)
+
+
+def _dtm(st: _State, seg: Segment) -> None:
+    line = st.line
+    if line is None or line.scheduled_date is not None:
+        return
+    if element(seg, 1) in ("068", "067", "017", "002", "010"):
+        line.scheduled_date = date(seg, 2, "date", st.ctx)
+
+
+def _ctt(st: _State, seg: Segment) -> None:
+    _finish_line(st)
+    st.party = None
+
+
+HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
+    "BAK": _bak, "CUR": _cur, "REF": _ref, "PER": _per, "DTM": _dtm,
+    "MSG": _note(1), "NTE": _note(2), "N1": _n1, "N2": _n2, "N3": _n3, "N4": _n4,
+    "PO1": _po1, "CTP": _ctp, "PID": _pid, "ACK": _ack, "SCH": _sch, "CTT": _ctt,
+}
+
+
+def read(segments: Iterable[Segment], ctx: MappingContext) -> OrderResponse:
+    st = _State(ctx)
+    get = HANDLERS.get
+    for seg in segments:
+        h = get(seg.tag)
+        if h is not None:
+            h(st, seg)
+    _finish_line(st)
+    if st.doc is None:
+        raise MappingError("BAK segment (acknowledgment header) is missing", None, None, ctx)
+    st.doc.parties.extend(st.header_parties)
+    return st.doc
+
+
+# --------------------------------------------------------------------------- writing
+
+def _ack_type(doc: OrderResponse) -> str:
+    status = doc.status
+    if status == "accepted":
+        return "AD" if doc.lines else "AK"
+    if status == "accepted_with_changes":
+        return "AC"
+    if status == "rejected":
+        return "RD" if doc.lines else "RJ"
+    if status.startswith("x12:") and len(status) > 4:
+        return status[4:]
+    raise EDIError(f"order response status {status!r} has no X12 code (accepted, "
+                   f"accepted_with_changes, rejected or 'x12:<code>')")
+
+
+def write(doc: OrderResponse, version: str) -> list[list]:
+    if not doc.order_number:
+        raise EDIError("order response: order_number is empty")
+    segs: list[list] = [["BAK", purpose_out(doc.purpose), _ack_type(doc), doc.order_number,
+                         fmt_date(doc.order_date or doc.date), "", "", "", doc.number,
+                         fmt_date(doc.date)]]
+    if doc.currency:
+        segs.append(["CUR", "SE", doc.currency])
+    for ref in doc.references:
+        segs.append(reference_segment(ref.qualifier, ref.value))
+    if doc.notes:
+        segs.append(["N9", "L1", "NOTES"])
+        for note in doc.notes:
+            segs.append(["MSG", note])
+    for p in doc.parties:
+        if not is_header_contact(p):
+            segs.extend(party_segments(p))
+    header_contacts = [p for p in doc.parties if is_header_contact(p)]
+    if header_contacts:
+        # PER sits before N9/N1 in the 855 header
+        at = 1 + (1 if doc.currency else 0) + len(doc.references)
+        segs[at:at] = [per_segment(CONTACT_ROLES_OUT[p.role], p.contact)  # type: ignore[arg-type]
+                       for p in header_contacts]
+    for line in doc.lines:
+        pairs = product_pairs(line.product_ids)
+        if len(pairs) > 2 * MAX_PAIRS:
+            raise EDIError(f"line {line.line_number}: at most {MAX_PAIRS} product ids in PO1")
+        unit = unit_out(line.unit) if line.unit else ""
+        if line.ordered_quantity is not None and not unit:
+            raise EDIError(f"line {line.line_number}: ordered_quantity needs a unit")
+        segs.append(["PO1", line.line_number, fmt_decimal(line.ordered_quantity),
+                     unit if line.ordered_quantity is not None else "",
+                     fmt_decimal(line.unit_price), ""] + pairs)
+        if line.description:
+            for chunk in split_text(line.description, 80, 1000):
+                segs.append(["PID", "F", "", "", "", chunk])
+        status = line.status
+        code = LINE_STATUSES_OUT.get(status)
+        if code is None:
+            if status.startswith("x12:") and len(status) > 4:
+                code = status[4:]
+            else:
+                raise EDIError(f"line {line.line_number}: status {status!r} has no X12 code")
+        if line.quantity is not None and not unit:
+            raise EDIError(f"line {line.line_number}: quantity needs a unit")
+        ack = ["ACK", code, fmt_decimal(line.quantity), unit if line.quantity is not None else ""]
+        if line.scheduled_date is not None:
+            ack += [SCHEDULE_QUALIFIER, fmt_date(line.scheduled_date)]
+        segs.append(ack)
+    segs.append(["CTT", str(len(doc.lines))])
+    return segs

@@ -1,0 +1,515 @@
+"""856 Ship Notice/Manifest <-> canonical ShipNotice.
+
+Reading follows the HL01/HL02 ids, never the order partners write levels in:
+segments are collected per HL node, then the tree is projected onto
+shipment -> orders -> packs -> items.  Items not under a pack become
+``order.items``; a tare (or any pack) holding packs gives nested
+``Pack.packs``.  A pack *above* an order level (pallets of mixed orders,
+S-T-O-I) is repeated under each order it holds.  Items with no order level
+above them go to one order with an empty number.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable, Iterable, Optional, Union
+
+from translators.canonical import Pack, Party, Reference, ShipItem, ShipmentOrder, ShipNotice
+from translators.findings import EDIError
+from translators.x12.events import Segment
+from translators.x12.mapping.common import (
+    PURPOSES, REFERENCE_QUALIFIERS, MappingContext, MappingError, add_n2, add_n3, add_n4,
+    contact_from_per, date, decimal, element, fmt_date, fmt_decimal, from_code, invert,
+    party_from_n1, party_segments, product_ids, product_pairs, purpose_out, reference_segment,
+    reference_value, required, required_date, split_text, text, to_code, unit_in, unit_out,
+)
+
+#: TD504 transportation method (DE 91) -> ShipNotice.transport_mode.
+TRANSPORT_MODES: dict[str, str] = {
+    "M": "road", "A": "air", "R": "rail", "S": "sea", "U": "parcel", "H": "pickup",
+}
+TRANSPORT_MODES_OUT = invert(TRANSPORT_MODES)
+
+#: TD101 packaging form (first 3 characters of DE 103) -> UN/ECE Rec 21 package type.
+PACKAGE_TYPES: dict[str, str] = {
+    "CTN": "CT", "PLT": "PX", "BOX": "BX", "BAG": "BG", "CAS": "CS", "DRM": "DR",
+    "BDL": "BE", "CRT": "CR", "ROL": "RO", "TBE": "TU", "ENV": "EN", "PKG": "PK",
+    "TOT": "TO", "SKD": "SK", "CNT": "CN",
+}
+PACKAGE_TYPES_OUT = invert(PACKAGE_TYPES)
+
+MAX_LIN_PAIRS = 15  # LIN02..LIN31
+
+
+class _Node:
+    __slots__ = ("seg", "hl_id", "parent", "level", "obj", "has_qty")
+
+    def __init__(self, seg: Segment, hl_id: str, parent: str, level: str,
+                 obj: Union[None, ShipmentOrder, Pack, ShipItem]) -> None:
+        self.seg = seg
+        self.hl_id = hl_id
+        self.parent = parent
+        self.level = level
+        self.obj = obj
+        self.has_qty = False
+
+
+class _State:
+    __slots__ = ("ctx", "doc", "node", "nodes", "by_id", "party")
+
+    def __init__(self, ctx: MappingContext) -> None:
+        self.ctx = ctx
+        self.doc: Optional[ShipNotice] = None
+        self.node: Optional[_Node] = None
+        self.nodes: list[_Node] = []
+        self.by_id: dict[str, _Node] = {}
+        self.party: Optional[Party] = None
+
+
+def _doc(st: _State, seg: Segment) -> ShipNotice:
+    if st.doc is None:
+        raise MappingError("BSN must come before " + seg.tag, seg, None, st.ctx)
+    return st.doc
+
+
+def _level(st: _State) -> str:
+    node = st.node
+    return "" if node is None else node.level  # "" = header, before the first HL
+
+
+def _bsn(st: _State, seg: Segment) -> None:
+    ctx = st.ctx
+    purpose = element(seg, 1)
+    number = required(seg, 2, "shipment identification", ctx)
+    st.doc = ShipNotice(number=text(seg, 2) or number,
+                        date=required_date(seg, 3, "shipment notice date", ctx),
+                        purpose=from_code(PURPOSES, purpose) if purpose else "original")
+
+
+def _hl(st: _State, seg: Segment) -> None:
+    ctx = st.ctx
+    _doc(st, seg)
+    hl_id = required(seg, 1, "hierarchical id", ctx)
+    if hl_id in st.by_id:
+        raise MappingError(f"hierarchical id {hl_id!r} used twice", seg, 1, ctx)
+    level = required(seg, 3, "hierarchical level code", ctx)
+    obj: Union[None, ShipmentOrder, Pack, ShipItem]
+    if level == "I":
+        obj = ShipItem(line_number=None, quantity=Decimal(0), unit="")
+    elif level == "P" or level == "T":
+        obj = Pack()
+    elif level == "O":
+        obj = ShipmentOrder(order_number="")
+    else:
+        obj = None
+    node = _Node(seg, hl_id, element(seg, 2), level, obj)
+    st.nodes.append(node)
+    st.by_id[hl_id] = node
+    st.node = node
+    st.party = None
+
+
+def _dtm(st: _State, seg: Segment) -> None:
+    level = _level(st)
+    q = element(seg, 1)
+    if level == "I":
+        if q == "036":
+            st.node.obj.expiry_date = date(seg, 2, "expiration date", st.ctx)  # type: ignore[union-attr]
+        return
+    if level in ("", "S", "O"):
+        doc = _doc(st, seg)
+        if q == "011":
+            if doc.shipped_date is None:
+                doc.shipped_date = date(seg, 2, "shipped date", st.ctx)
+        elif q == "017":
+            if doc.estimated_delivery_date is None:
+                doc.estimated_delivery_date = date(seg, 2, "estimated delivery date", st.ctx)
+
+
+def _td1(st: _State, seg: Segment) -> None:
+    level = _level(st)
+    ctx = st.ctx
+    if level == "P" or level == "T":
+        code = element(seg, 1)
+        if code:
+            form = code[:3]
+            st.node.obj.package_type = from_code(PACKAGE_TYPES, form)  # type: ignore[union-attr]
+        return
+    if level not in ("", "S"):
+        return
+    doc = _doc(st, seg)
+    count = decimal(seg, 2, "lading quantity", ctx)
+    if count is not None and doc.package_count is None:
+        doc.package_count = count
+    if element(seg, 6) != "N" and doc.gross_weight is None:
+        weight = decimal(seg, 7, "weight", ctx)
+        if weight is not None:
+            doc.gross_weight = weight
+            unit = element(seg, 8)
+            doc.weight_unit = unit_in(unit) if unit else None
+
+
+def _td5(st: _State, seg: Segment) -> None:
+    if _level(st) not in ("", "S", "O"):
+        return
+    doc = _doc(st, seg)
+    if doc.carrier is None and doc.carrier_name is None and doc.transport_mode is None:
+        doc.carrier = text(seg, 3)
+        mode = element(seg, 4)
+        doc.transport_mode = from_code(TRANSPORT_MODES, mode) if mode else None
+        doc.carrier_name = text(seg, 5)
+
+
+def _ref(st: _State, seg: Segment) -> None:
+    level = _level(st)
+    q = element(seg, 1)
+    value = reference_value(seg)
+    if not value or not q:
+        return
+    if level == "I":
+        item = st.node.obj  # type: ignore[union-attr]
+        if q == "LT" and item.lot is None:  # type: ignore[union-attr]
+            item.lot = value  # type: ignore[union-attr]
+        elif q == "SE":
+            item.serials.append(value)  # type: ignore[union-attr]
+        return
+    if level not in ("", "S", "O") or st.party is not None:
+        return
+    doc = _doc(st, seg)
+    if q == "BM" and doc.bill_of_lading is None:
+        doc.bill_of_lading = value
+    elif q == "CN" and doc.tracking_number is None:
+        doc.tracking_number = value
+    elif level != "O":
+        doc.references.append(Reference(from_code(REFERENCE_QUALIFIERS, q), value))
+
+
+def _prf(st: _State, seg: Segment) -> None:
+    if _level(st) != "O":
+        return
+    order = st.node.obj  # type: ignore[union-attr]
+    order.order_number = required(seg, 1, "purchase order number", st.ctx)  # type: ignore[union-attr]
+    order.order_date = date(seg, 4, "purchase order date", st.ctx)  # type: ignore[union-attr]
+
+
+def _man(st: _State, seg: Segment) -> None:
+    level = _level(st)
+    if (level == "P" or level == "T") and element(seg, 1) == "GM":
+        value = element(seg, 2)
+        if value and st.node.obj.sscc is None:  # type: ignore[union-attr]
+            st.node.obj.sscc = value  # type: ignore[union-attr]
+
+
+def _lin(st: _State, seg: Segment) -> None:
+    if _level(st) != "I":
+        return
+    item: ShipItem = st.node.obj  # type: ignore[union-attr,assignment]
+    e = seg.elements
+    if len(e) > 1 and e[1]:
+        item.line_number = e[1]
+    extra = _LOT_SERIAL if ("LT" in e or "SN" in e) else None
+    if extra is None:
+        product_ids(seg, 2, 31, item.product_ids)
+        return
+    found: dict[str, list[str]] = {"LT": [], "SN": []}
+    product_ids(seg, 2, 31, item.product_ids, found)
+    if found["LT"] and item.lot is None:
+        item.lot = found["LT"][0]
+    item.serials.extend(found["SN"])
+
+
+_LOT_SERIAL = ("LT", "SN")
+
+
+def _sln(st: _State, seg: Segment) -> None:
+    if _level(st) != "I":
+        return
+    item: ShipItem = st.node.obj  # type: ignore[union-attr,assignment]
+    extra: dict[str, list[str]] = {"LT": [], "SN": []}
+    product_ids(seg, 9, 28, [], extra)
+    if extra["LT"] and item.lot is None:
+        item.lot = extra["LT"][0]
+    item.serials.extend(extra["SN"])
+
+
+def _sn1(st: _State, seg: Segment) -> None:
+    if _level(st) != "I":
+        return
+    ctx = st.ctx
+    node = st.node
+    item: ShipItem = node.obj  # type: ignore[union-attr,assignment]
+    e = seg.elements
+    if item.line_number is None and len(e) > 1 and e[1]:
+        item.line_number = e[1]
+    item.quantity = required_decimal_sn1(seg, ctx)
+    unit = element(seg, 3)
+    if not unit:
+        raise MappingError("unit of measure (SN103) is missing", seg, 3, ctx)
+    item.unit = unit_in(unit)
+    item.ordered_quantity = decimal(seg, 5, "quantity ordered", ctx)
+    node.has_qty = True  # type: ignore[union-attr]
+
+
+def required_decimal_sn1(seg: Segment, ctx: MappingContext) -> Decimal:
+    qty = decimal(seg, 2, "number of units shipped", ctx)
+    if qty is None:
+        raise MappingError("number of units shipped (SN102) is missing", seg, 2, ctx)
+    return qty
+
+
+def _pid(st: _State, seg: Segment) -> None:
+    if _level(st) != "I":
+        return
+    e = seg.elements
+    if len(e) > 5 and e[1] == "F" and e[5]:
+        item: ShipItem = st.node.obj  # type: ignore[union-attr,assignment]
+        v = text(seg, 5)
+        item.description = v if item.description is None else f"{item.description} {v}"
+
+
+def _n1(st: _State, seg: Segment) -> None:
+    if _level(st) in ("", "S", "O"):
+        party = party_from_n1(seg)
+        _doc(st, seg).parties.append(party)
+        st.party = party
+    else:
+        st.party = None
+
+
+def _n2(st: _State, seg: Segment) -> None:
+    if st.party is not None:
+        add_n2(st.party, seg)
+
+
+def _n3(st: _State, seg: Segment) -> None:
+    if st.party is not None:
+        add_n3(st.party, seg)
+
+
+def _n4(st: _State, seg: Segment) -> None:
+    if st.party is not None:
+        add_n4(st.party, seg)
+
+
+def _per(st: _State, seg: Segment) -> None:
+    if st.party is not None:
+        st.party.contact = contact_from_per(seg)
+
+
+HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
+    "BSN": _bsn, "HL": _hl, "DTM": _dtm, "TD1": _td1, "TD5": _td5, "REF": _ref, "PRF": _prf,
+    "MAN": _man, "LIN": _lin, "SLN": _sln, "SN1": _sn1, "PID": _pid,
+    "N1": _n1, "N2": _n2, "N3": _n3, "N4": _n4, "PER": _per,
+}
+
+
+def _paths(st: _State, ctx: MappingContext) -> dict[str, list[_Node]]:
+    """For every node, its ancestors from the root down to its parent."""
+    by_id = st.by_id
+    paths: dict[str, list[_Node]] = {}
+    for node in st.nodes:
+        if node.hl_id in paths:
+            continue
+        pending = [node]
+        seen = {node.hl_id}
+        base: list[_Node] = []
+        cur = node
+        while cur.parent:
+            up = by_id.get(cur.parent)
+            if up is None:
+                raise MappingError(f"parent id {cur.parent!r} names no HL segment",
+                                   cur.seg, 2, ctx)
+            known = paths.get(up.hl_id)
+            if known is not None:
+                base = known + [up]
+                break
+            if up.hl_id in seen:
+                raise MappingError(f"HL parent ids form a cycle at {cur.parent!r}",
+                                   cur.seg, 2, ctx)
+            seen.add(up.hl_id)
+            pending.append(up)
+            cur = up
+        for n in reversed(pending):
+            paths[n.hl_id] = base
+            base = base + [n]
+    return paths
+
+
+def _build(st: _State, doc: ShipNotice) -> None:
+    ctx = st.ctx
+    placed: dict[tuple[str, str], Pack] = {}
+    loose: Optional[ShipmentOrder] = None
+    above_orders: set[str] = set()  # ids of nodes that have an order below them
+    paths = _paths(st, ctx)
+    for node in st.nodes:
+        path = paths[node.hl_id]
+        if node.level == "O":
+            above_orders.update(n.hl_id for n in path)
+            if not node.obj.order_number:  # type: ignore[union-attr]
+                raise MappingError("order level without PRF purchase order number",
+                                   node.seg, 3, ctx)
+        elif node.level == "I" and not node.has_qty:
+            raise MappingError("item level without SN1 quantity shipped", node.seg, 3, ctx)
+
+    def container(path: list[_Node], order_key: str, order: ShipmentOrder,
+                  below_from: int) -> Union[ShipmentOrder, Pack]:
+        box: Union[ShipmentOrder, Pack] = order
+        for idx, n in enumerate(path):
+            if n.level != "P" and n.level != "T":
+                continue
+            key = (order_key, n.hl_id)
+            pack = placed.get(key)
+            if pack is None:
+                src: Pack = n.obj  # type: ignore[assignment]
+                pack = src if idx > below_from else Pack(sscc=src.sscc,
+                                                         package_type=src.package_type)
+                box.packs.append(pack)
+                placed[key] = pack
+            box = pack
+        return box
+
+    for node in st.nodes:
+        level = node.level
+        if level == "O":
+            doc.orders.append(node.obj)  # type: ignore[arg-type]
+            continue
+        if level not in ("I", "P", "T"):
+            continue
+        path = paths[node.hl_id]
+        order_at = -1
+        for idx in range(len(path) - 1, -1, -1):
+            if path[idx].level == "O":
+                order_at = idx
+                break
+        if order_at >= 0:
+            order_node = path[order_at]
+            order_key = order_node.hl_id
+            order: ShipmentOrder = order_node.obj  # type: ignore[assignment]
+        else:
+            if level != "I" and node.hl_id in above_orders:
+                continue  # placed under each order below it, through that order's items
+            if loose is None:
+                loose = ShipmentOrder(order_number="")
+                doc.orders.append(loose)
+            order_key, order = "", loose
+        if level == "I":
+            box = container(path, order_key, order, order_at)
+            box.items.append(node.obj)  # type: ignore[arg-type]
+        else:
+            box = container(path + [node], order_key, order, order_at)
+
+
+def read(segments: Iterable[Segment], ctx: MappingContext) -> ShipNotice:
+    st = _State(ctx)
+    get = HANDLERS.get
+    for seg in segments:
+        h = get(seg.tag)
+        if h is not None:
+            h(st, seg)
+    doc = st.doc
+    if doc is None:
+        raise MappingError("BSN segment (shipment id and date) is missing", None, None, ctx)
+    _build(st, doc)
+    return doc
+
+
+# --------------------------------------------------------------------------- writing
+
+class _HL:
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def next(self) -> str:
+        self.count += 1
+        return str(self.count)
+
+
+def _item_segments(item: ShipItem, parent: str, hl: _HL, segs: list[list]) -> None:
+    segs.append(["HL", hl.next(), parent, "I"])
+    pairs = product_pairs(item.product_ids)
+    if item.lot is not None:
+        pairs += ["LT", item.lot]
+    for serial in item.serials:
+        pairs += ["SN", serial]
+    if len(pairs) > 2 * MAX_LIN_PAIRS:
+        raise EDIError(f"item {item.line_number}: at most {MAX_LIN_PAIRS} ids, lots and "
+                       f"serials in one LIN")
+    if not item.unit:
+        raise EDIError(f"item {item.line_number}: unit is empty")
+    unit = unit_out(item.unit)
+    if pairs:
+        segs.append(["LIN", item.line_number or ""] + pairs)
+        sn1_id = ""
+    else:
+        sn1_id = item.line_number or ""
+    sn1 = ["SN1", sn1_id, fmt_decimal(item.quantity), unit]
+    if item.ordered_quantity is not None:
+        sn1 += ["", fmt_decimal(item.ordered_quantity), unit]
+    segs.append(sn1)
+    if item.description:
+        for chunk in split_text(item.description, 80, 1000):
+            segs.append(["PID", "F", "", "", "", chunk])
+    if item.expiry_date is not None:
+        segs.append(["DTM", "036", fmt_date(item.expiry_date)])
+
+
+def _pack_segments(pack: Pack, parent: str, hl: _HL, segs: list[list]) -> None:
+    my_id = hl.next()
+    segs.append(["HL", my_id, parent, "T" if pack.packs else "P"])
+    if pack.package_type:
+        segs.append(["TD1", to_code(PACKAGE_TYPES_OUT, pack.package_type, "package type"), "1"])
+    if pack.sscc:
+        segs.append(["MAN", "GM", pack.sscc])
+    for item in pack.items:
+        _item_segments(item, my_id, hl, segs)
+    for inner in pack.packs:
+        _pack_segments(inner, my_id, hl, segs)
+
+
+def write(doc: ShipNotice, version: str) -> list[list]:
+    if not doc.number:
+        raise EDIError("ship notice number is empty")
+    segs: list[list] = [["BSN", purpose_out(doc.purpose), doc.number, fmt_date(doc.date),
+                         "0000", "0001"]]
+    if doc.shipped_date is not None:
+        segs.append(["DTM", "011", fmt_date(doc.shipped_date)])
+    if doc.estimated_delivery_date is not None:
+        segs.append(["DTM", "017", fmt_date(doc.estimated_delivery_date)])
+    hl = _HL()
+    ship_id = hl.next()
+    segs.append(["HL", ship_id, "", "S"])
+    if doc.package_count is not None or doc.gross_weight is not None:
+        td1 = ["TD1", "", fmt_decimal(doc.package_count)]
+        if doc.gross_weight is not None:
+            if not doc.weight_unit:
+                raise EDIError("ship notice: gross_weight needs weight_unit")
+            td1 += ["", "", "", "G", fmt_decimal(doc.gross_weight), unit_out(doc.weight_unit)]
+        segs.append(td1)
+    if doc.carrier or doc.carrier_name or doc.transport_mode:
+        mode = (to_code(TRANSPORT_MODES_OUT, doc.transport_mode, "transport mode")
+                if doc.transport_mode else "")
+        if not (doc.carrier or mode or doc.carrier_name):
+            raise EDIError("ship notice: TD5 needs a carrier, mode or carrier name")
+        segs.append(["TD5", "", "2" if doc.carrier else "", doc.carrier or "", mode,
+                     doc.carrier_name or ""])
+    if doc.bill_of_lading:
+        segs.append(["REF", "BM", doc.bill_of_lading])
+    if doc.tracking_number:
+        segs.append(["REF", "CN", doc.tracking_number])
+    for ref in doc.references:
+        segs.append(reference_segment(ref.qualifier, ref.value))
+    for party in doc.parties:
+        segs.extend(party_segments(party))
+    for order in doc.orders:
+        if not order.order_number:
+            raise EDIError("ship notice: an order has an empty order_number")
+        order_id = hl.next()
+        segs.append(["HL", order_id, ship_id, "O"])
+        segs.append(["PRF", order.order_number, "", "", fmt_date(order.order_date)])
+        for item in order.items:
+            _item_segments(item, order_id, hl, segs)
+        for pack in order.packs:
+            _pack_segments(pack, order_id, hl, segs)
+    segs.append(["CTT", str(hl.count)])
+    return segs
