@@ -110,7 +110,7 @@ def _orders(n: int, lines: int = 50) -> list[str]:
             "NAD+DP+4012345000016::9++Werk 2+Industriering 12+Esslingen++73728+DE",
             "CUX+2:EUR:9"]
     for i in range(1, lines + 1):
-        segs += [f"LIN+{i}++40008621{i:05d}:SRV", f"PIA+1+BR-{i:03d}:BP+GX-{i * 13:06d}:SA",
+        segs += [f"LIN+{i}++40008621{i:05d}:EN", f"PIA+1+BR-{i:03d}:BP+GX-{i * 13:06d}:SA",
                  f"IMD+F++:::Winkel verzinkt {i} mm?+Mutter", f"QTY+21:{(i * 7) % 400 + 1}:PCE",
                  f"PRI+AAA:{i % 90 + 1},{i % 100:02d}"]
     segs += ["UNS+S", f"CNT+2:{lines}"]
@@ -126,7 +126,7 @@ def _desadv(n: int, packs: int = 10, items: int = 3) -> list[str]:
         segs += [f"CPS+{p + 2}+1", "PAC+1++CT", "PCI+33E",
                  f"GIN+BJ+3400614141{n % 1000000:06d}{p:02d}"]
         for i in range(items):
-            segs += [f"LIN+{p * items + i + 1}++40008621{i:05d}:SRV", f"PIA+1+BR-{i:03d}:BP",
+            segs += [f"LIN+{p * items + i + 1}++40008621{i:05d}:EN", f"PIA+1+BR-{i:03d}:BP",
                      f"QTY+12:{(i + 1) * 12}:PCE", "PCI+10", f"GIN+BX+LOT{n % 997}-{p}"]
     segs.append(f"CNT+2:{packs * items}")
     return segs

@@ -1,12 +1,12 @@
-import os
 import pathlib
+import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-# shared/ sits beside the project checkout (../shared); CI lays a copy there too.
-SHARED = pathlib.Path(os.environ.get("EDI_SHARED_DIR", ROOT.parent / "shared"))
-CORPUS = SHARED / "corpus"
+# Test modules import small helpers that live in tests/ (shared_paths...).
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+from shared_paths import CORPUS  # noqa: E402
 
 
 @pytest.fixture(scope="session")

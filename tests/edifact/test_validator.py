@@ -310,7 +310,9 @@ def test_negative_case(name: str, data: bytes, expected: list[tuple]) -> None:
         assert f.position.interchange == "ICR1"
         assert f.position.transaction == "M1"
         assert f.position.transaction_set == "ORDERS"
-        assert f.severity == "error"
+        # with an association code (EAN008 here) a subset may add codes to the UN lists
+        code_list = name in ("code not in list", "code in the wrong agency list")
+        assert f.severity == ("warning" if code_list else "error")
 
 
 def test_missing_segment_offset_and_order() -> None:
@@ -520,3 +522,13 @@ def test_real_reader_and_splitter_agree() -> None:
                  with_body(ORDERS_BODY, 15, "QTY+21:1O:PCE")):
         a = brief([e for e in validate_messages(split_events(data)) if isinstance(e, Finding)])
         assert brief(findings(data)) == a
+
+
+def test_code_outside_un_list_is_an_error_without_association_code() -> None:
+    case = next(c for c in CASES if c[0] == "code not in list")
+    data = case[1].replace(b"ORDERS:D:96A:UN:EAN008'", b"ORDERS:D:96A:UN'")
+    got = [f for f in findings(data) if f.field == "UCD0085"]
+    assert [(f.code, f.severity, f.position.segment_tag) for f in got] == [("12", "error", "BGM")]
+    with_subset = [f for f in findings(case[1]) if f.field == "UCD0085"]
+    assert [(f.code, f.severity) for f in with_subset] == [("12", "warning")]
+    assert "EAN008 may define it" in with_subset[0].message

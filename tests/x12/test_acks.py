@@ -424,12 +424,11 @@ def test_several_groups_partially_accepted():
     assert [s.split("*")[2] for s in seg_of(r.text, "ST")] == ["0001", "0002"]
 
 
-def test_warnings_accept_with_errors():
+def test_warnings_stay_out_of_the_997():
     (r,) = run(warnings_only().events)
-    assert seg_of(r.text, "AK3") == ["AK3*PO1*3*PO1*8"]
-    assert seg_of(r.text, "AK4") == ["AK4*4*212*5*9.50"]
-    assert seg_of(r.text, "AK5") == ["AK5*E*5"]
-    assert seg_of(r.text, "AK9") == ["AK9*E*1*1*1"]
+    assert seg_of(r.text, "AK3") == [] and seg_of(r.text, "AK4") == []
+    assert seg_of(r.text, "AK5") == ["AK5*A"]
+    assert seg_of(r.text, "AK9") == ["AK9*A*1*1*1"]
 
 
 # --------------------------------------------------------------------------- pyx12

@@ -395,6 +395,37 @@ def test_overlong_segment_is_skipped_the_same_way_in_chunks() -> None:
     assert_balanced(unterminated)
 
 
+def test_multibyte_terminator_with_overlong_segment_any_cut() -> None:
+    data = corpus("gozer/x12.base.no.line.breaks.odd.char.txt")
+    whole = read(data, max_segment_length=50)  # the GS segments are 52 bytes
+    messages = [f.message.split(" ")[0] for f in of(whole, Finding) if f.code == "024"]
+    assert messages == ["segment", "segment", "segment"]  # too long, stray run, too long
+    assert not of(whole, GroupStart) and not of(whole, TransactionStart)
+    assert of(whole, InterchangeEnd)[0].trailer is not None
+    for cut in range(1, len(data), 3):
+        assert read(data, [cut], max_segment_length=50) == whole
+        assert read(data, [cut, cut + 1], max_segment_length=50) == whole
+
+
+def test_overlong_new_isa_restarts_like_in_chunks() -> None:
+    data = ISA + b"GS*PO*S*R*20261127*0930*1*X*004010~\n" + GOOD
+    whole = read(data, max_segment_length=50)
+    assert whole == bytewise(data, max_segment_length=50)
+    assert len(of(whole, InterchangeStart)) == 2
+
+
+def test_multibyte_utf8_element_and_component_separators() -> None:
+    text = GOOD.decode().replace("*", "\u00a7").replace(">", "\u00a4")
+    data = text.replace("SA\u00a7PO1", "SA\u00a7P\u00d61").encode()
+    ev = read(data)
+    assert ev == bytewise(data)
+    start = ev[0]
+    assert (start.delimiters.element, start.delimiters.component) == ("\u00a7", "\u00a4")
+    assert start.encoding == "utf-8"
+    assert of(ev, Segment)[0].elements == ["BEG", "00", "SA", "P\u00d61", "", "20261127"]
+    assert findings(list(validate_envelope(ev))) == []
+
+
 def test_stray_segments_one_finding_per_run() -> None:
     data = ISA + b"ZZZ*1~\nYYY*2~\n" + BODY
     ev = read(data)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pyx12.x12file import X12Reader as Pyx12Reader
 
 from translators.canonical import (
-    AckedTransaction, FunctionalAck, OrderLine, Party, PurchaseOrder, ShipItem, ShipmentOrder,
+    FunctionalAck, OrderLine, Party, PurchaseOrder, ShipItem, ShipmentOrder,
     ShipNotice,
 )
 from translators.findings import ERROR, EDIError, Finding

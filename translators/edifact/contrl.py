@@ -312,9 +312,13 @@ class ContrlBuilder:
         if not msg.rejected and not self.report_accepted:
             return []
         st = msg.start
-        s009 = [st.message_type, st.version, st.release, st.agency, st.association_code or None]
+        # values echoed from the partner's UNH are cut to their formats (0065 an..6,
+        # 0052/0054 an..3, 0051 an..2, 0057 an..6, 0062 an..14) so a malformed
+        # header can never make our CONTRL invalid
+        s009 = [st.message_type[:6], st.version[:3], st.release[:3], st.agency[:2],
+                st.association_code[:6] or None]
         f = msg.errors[0] if msg.errors else None
-        out: list[list] = [["UCM", st.reference, s009, REJECTED if msg.rejected else ACKNOWLEDGED]
+        out: list[list] = [["UCM", st.reference[:14], s009, REJECTED if msg.rejected else ACKNOWLEDGED]
                            + self._service_fields(f, v4)]
         for extra in msg.errors[1:]:
             self._notes.append(extra.describe())

@@ -90,9 +90,28 @@ def message_types(documents: Iterable[Document]) -> list[str]:
     return [message_type_of(doc) for doc in documents]
 
 
+def check_written(written: Written) -> None:
+    """Raise EDIError when our own validators find an error in ``written``:
+    the gateway never sends what it would itself reject."""
+    from translators.edifact.envelope import validate_envelope
+    from translators.edifact.reader import iter_events
+    from translators.edifact.validator import validate_messages
+    from translators.findings import ERROR, Finding
+
+    errors = [ev for ev in validate_messages(validate_envelope(iter_events(written.encode())))
+              if isinstance(ev, Finding) and ev.severity == ERROR]
+    if errors:
+        detail = [f for f in errors if f.field == "UCD0085"] or errors
+        raise EDIError("the canonical document cannot be written as valid EDIFACT: "
+                       + "; ".join(f.describe() for f in detail[:3]))
+
+
 def render(documents: Iterable[Document], envelope: EdifactEnvelope, counter: ControlNumbers,
            now: Optional[_dt.datetime] = None,
-           interchange_reference: Optional[str] = None) -> Written:
+           interchange_reference: Optional[str] = None, check: bool = True) -> Written:
+    """``check`` reads the result back through the reader and validators and
+    raises EDIError naming the first problems instead of returning invalid
+    EDIFACT (a code outside the directory's list, a value too long...)."""
     env = envelope
     if env.directory not in DIRECTORIES:
         raise EDIError(f"unsupported EDIFACT directory {env.directory!r} "
@@ -114,4 +133,6 @@ def render(documents: Iterable[Document], envelope: EdifactEnvelope, counter: Co
     written = render_interchange(messages, env.interchange_envelope(), counter, now,
                                  interchange_reference)
     written.encode()  # every character must exist in the declared character set
+    if check:
+        check_written(written)
     return written

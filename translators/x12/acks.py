@@ -24,10 +24,12 @@ Policies:
   and ST03).
 * Functional acknowledgments are not acknowledged: groups with GS01 ``FA``
   get no AK1 (an interchange holding only such groups gets no 997/999).
-* A transaction set is rejected (R) when any error finding concerns it,
-  accepted with errors (E) when only warnings do, else accepted (A).  The
-  group is R when it has a group-level error or every received set is R, P
-  when some (not all) sets are R, E when only warnings were noted, else A.
+* A transaction set is rejected (R) when any error finding concerns it, else
+  accepted (A).  The group is R when it has a group-level error or every
+  received set is R, P when some (not all) sets are R, else A.  Warnings
+  (values outside partial code lists, readable field habits) stay in the
+  gateway's report and do not appear in 997/999: E would tell the partner
+  about errors that are none.
 * TA1 is produced when the interchange has TA105 errors (R, TA105 the first
   error's code) or when ISA14 = 1 (E with the first warning's code when only
   warnings were noted, A with 000 when clean).  Warnings alone never cause an
@@ -419,6 +421,11 @@ class AckBuilder:
         is_error = f.severity == ERROR
         if fld == "TA105":
             ic.ta105.append(f)
+            return
+        if not is_error:
+            # Warnings (a value outside a partial code list, a field habit we can
+            # read) are for the operator's report: telling the partner "accepted
+            # with errors" for something that is not an error would mislead.
             return
         if fld == "AK905":
             group = self._find_group(ic, pos)

@@ -83,7 +83,7 @@ class X12Adapter:
             sender_id=sender, receiver_id=receiver,
             sender_qualifier=sender_qualifier or "ZZ", receiver_qualifier=receiver_qualifier or "ZZ",
             version=version, usage="T" if test else "P",
-            delimiters=events.Delimiters("*", ":", "^" if version >= "005010" else None, "~", "\n"))
+            delimiters=events.Delimiters("*", ">", "^" if version >= "005010" else None, "~", "\n"))
         written = writer.render(documents, env, counter or serialize.MemoryControlNumbers(), now)
         return written.encode()
 

@@ -374,7 +374,9 @@ def _value_pattern(sd: SimpleDef, text_class: str) -> Optional[str]:
         half = max(mx // 2, 1)  # never too long; a valid value with more decimals takes the slow path
         return rf"-?(?:\d{{1,{half}}}(?:\.\d{{0,{half}}})?|\d{{{half + 1},{mx}}}|\.\d{{1,{half}}})"
     if t == "DT":
-        day = r"(?:0[1-9]|1[0-2])(?:0[1-9]|1\d|2[0-8])"
+        # every valid month/day except 29 February (leap years take the slow path)
+        day = (r"(?:(?:0[1-9]|1[0-2])(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])(?:29|30)"
+               r"|(?:0[13578]|1[02])31)")
         alts = []
         if mn <= 8 <= mx:
             alts.append(r"\d{4}" + day)

@@ -3,11 +3,14 @@
 Code tables (X12 qualifier -> canonical vocabulary and back), the mapping
 context and error, and the small converters every mapper uses: decimals,
 dates, text repair and product-id pairs.  Everything here is a module-level
-constant or a pure function so the per-segment handlers stay cheap.
+constant or a pure function so the per-segment handlers stay cheap; the two
+text -> Decimal / date conversions are memoised in bounded LRU caches (their
+results are immutable, so sharing them between documents is safe).
 """
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional, Sequence
@@ -81,6 +84,7 @@ def required(seg: Segment, i: int, what: str, ctx: MappingContext) -> str:
 
 # --------------------------------------------------------------------------- numbers / dates
 
+@functools.lru_cache(maxsize=8192)
 def to_decimal(v: str) -> Optional[Decimal]:
     """X12 R/N text (optional minus, digits, at most one point) -> Decimal;
     None when it is not such a number (exponents, spaces, NaN, ...)."""
@@ -97,11 +101,10 @@ def decimal(seg: Segment, i: int, what: str, ctx: MappingContext) -> Optional[De
     v = e[i] if len(e) > i else ""
     if not v:
         return None
-    if v.isascii():
-        s = v.replace(".", "", 1)
-        if s.isdigit() or (s[:1] == "-" and s[1:].isdigit()):
-            return Decimal(v)
-    raise MappingError(f"{what} ({seg.tag}{i:02d}) {v!r} is not a number", seg, i, ctx)
+    d = to_decimal(v)
+    if d is None:
+        raise MappingError(f"{what} ({seg.tag}{i:02d}) {v!r} is not a number", seg, i, ctx)
+    return d
 
 
 def required_decimal(seg: Segment, i: int, what: str, ctx: MappingContext) -> Decimal:
@@ -120,6 +123,7 @@ def integer(seg: Segment, i: int, what: str, ctx: MappingContext, text: Optional
     raise MappingError(f"{what} ({seg.tag}{i:02d}) {v!r} is not an integer", seg, i, ctx)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_date_text(v: str) -> Optional[_dt.date]:
     """CCYYMMDD or YYMMDD (older partners; 00-49 -> 20xx) -> date, None if invalid."""
     if not (v.isdigit() and v.isascii()):

@@ -7,12 +7,11 @@ from translators.canonical import OrderLine, Party, PurchaseOrder, Reference
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
-    PURPOSES, REFERENCE_QUALIFIERS, MappingContext, MappingError, add_n2, add_n3, add_n4,
-    contact_from_per, date, decimal, element, fmt_date, fmt_decimal, from_code,
+    CONTACT_ROLES_OUT, PURPOSES, REFERENCE_QUALIFIERS, UNITS, MappingContext, MappingError,
+    add_n2, add_n3, add_n4, contact_from_per, date, element, fmt_date, fmt_decimal, from_code,
     header_contact_party, invert, is_header_contact, party_from_n1, party_segments,
-    per_segment, CONTACT_ROLES_OUT, UNITS, product_ids, product_pairs, purpose_out,
-    reference_segment, to_decimal,
-    reference_value, required, required_date, split_text, text, to_code, unit_in, unit_out,
+    per_segment, product_ids, product_pairs, purpose_out, reference_segment, reference_value,
+    required, required_date, split_text, text, to_code, to_decimal, unit_out,
 )
 
 #: BEG02 purchase order type (DE 92).

@@ -17,10 +17,11 @@ from translators.canonical import Pack, Party, Reference, ShipItem, ShipmentOrde
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
-    PURPOSES, REFERENCE_QUALIFIERS, MappingContext, MappingError, add_n2, add_n3, add_n4,
+    PURPOSES, REFERENCE_QUALIFIERS, UNITS, MappingContext, MappingError, add_n2, add_n3, add_n4,
     contact_from_per, date, decimal, element, fmt_date, fmt_decimal, from_code, invert,
     party_from_n1, party_segments, product_ids, product_pairs, purpose_out, reference_segment,
-    reference_value, required, required_date, split_text, text, to_code, unit_in, unit_out,
+    reference_value, required, required_date, required_decimal, split_text, text, to_code, to_decimal, unit_in,
+    unit_out,
 )
 
 #: TD504 transportation method (DE 91) -> ShipNotice.transport_mode.
@@ -86,34 +87,47 @@ def _bsn(st: _State, seg: Segment) -> None:
 
 
 def _hl(st: _State, seg: Segment) -> None:
-    ctx = st.ctx
-    _doc(st, seg)
-    hl_id = required(seg, 1, "hierarchical id", ctx)
-    if hl_id in st.by_id:
-        raise MappingError(f"hierarchical id {hl_id!r} used twice", seg, 1, ctx)
-    level = required(seg, 3, "hierarchical level code", ctx)
+    # hot: one per level; the checks of ``required`` are inlined (same messages)
+    if st.doc is None:
+        _doc(st, seg)
+    e = seg[1]
+    n = len(e)
+    hl_id = e[1] if n > 1 else ""
+    if not hl_id:
+        raise MappingError("hierarchical id (HL01) is missing", seg, 1, st.ctx)
+    by_id = st.by_id
+    if hl_id in by_id:
+        raise MappingError(f"hierarchical id {hl_id!r} used twice", seg, 1, st.ctx)
+    level = e[3] if n > 3 else ""
+    if not level:
+        raise MappingError("hierarchical level code (HL03) is missing", seg, 3, st.ctx)
     obj: Union[None, ShipmentOrder, Pack, ShipItem]
     if level == "I":
-        obj = ShipItem(line_number=None, quantity=Decimal(0), unit="")
+        obj = ShipItem(None, _ZERO, "")
     elif level == "P" or level == "T":
         obj = Pack()
     elif level == "O":
-        obj = ShipmentOrder(order_number="")
+        obj = ShipmentOrder("")
     else:
         obj = None
-    node = _Node(seg, hl_id, element(seg, 2), level, obj)
+    node = _Node(seg, hl_id, e[2] if n > 2 else "", level, obj)
     st.nodes.append(node)
-    st.by_id[hl_id] = node
+    by_id[hl_id] = node
     st.node = node
     st.party = None
 
 
+_ZERO = Decimal(0)  # placeholder quantity until SN1 (an item without SN1 is an error)
+
+
 def _dtm(st: _State, seg: Segment) -> None:
-    level = _level(st)
-    q = element(seg, 1)
+    node = st.node
+    level = "" if node is None else node.level
+    e = seg[1]
+    q = e[1] if len(e) > 1 else ""
     if level == "I":
         if q == "036":
-            st.node.obj.expiry_date = date(seg, 2, "expiration date", st.ctx)  # type: ignore[union-attr]
+            node.obj.expiry_date = date(seg, 2, "expiration date", st.ctx)  # type: ignore[union-attr]
         return
     if level in ("", "S", "O"):
         doc = _doc(st, seg)
@@ -192,32 +206,36 @@ def _prf(st: _State, seg: Segment) -> None:
 
 
 def _man(st: _State, seg: Segment) -> None:
-    level = _level(st)
-    if (level == "P" or level == "T") and element(seg, 1) == "GM":
-        value = element(seg, 2)
-        if value and st.node.obj.sscc is None:  # type: ignore[union-attr]
-            st.node.obj.sscc = value  # type: ignore[union-attr]
+    node = st.node
+    if node is None:
+        return
+    level = node.level
+    e = seg[1]
+    n = len(e)
+    if (level == "P" or level == "T") and n > 1 and e[1] == "GM":
+        value = e[2] if n > 2 else ""
+        if value and node.obj.sscc is None:  # type: ignore[union-attr]
+            node.obj.sscc = value  # type: ignore[union-attr]
 
 
 def _lin(st: _State, seg: Segment) -> None:
-    if _level(st) != "I":
+    node = st.node
+    if node is None or node.level != "I":
         return
-    item: ShipItem = st.node.obj  # type: ignore[union-attr,assignment]
-    e = seg.elements
+    item: ShipItem = node.obj  # type: ignore[assignment]
+    e = seg[1]
     if len(e) > 1 and e[1]:
         item.line_number = e[1]
-    extra = _LOT_SERIAL if ("LT" in e or "SN" in e) else None
-    if extra is None:
+    if "LT" not in e and "SN" not in e:
         product_ids(seg, 2, 31, item.product_ids)
         return
     found: dict[str, list[str]] = {"LT": [], "SN": []}
     product_ids(seg, 2, 31, item.product_ids, found)
-    if found["LT"] and item.lot is None:
-        item.lot = found["LT"][0]
-    item.serials.extend(found["SN"])
-
-
-_LOT_SERIAL = ("LT", "SN")
+    lots = found["LT"]
+    if lots and item.lot is None:
+        item.lot = lots[0]
+    if found["SN"]:
+        item.serials.extend(found["SN"])
 
 
 def _sln(st: _State, seg: Segment) -> None:
@@ -232,28 +250,30 @@ def _sln(st: _State, seg: Segment) -> None:
 
 
 def _sn1(st: _State, seg: Segment) -> None:
-    if _level(st) != "I":
+    node = st.node
+    if node is None or node.level != "I":
         return
     ctx = st.ctx
-    node = st.node
-    item: ShipItem = node.obj  # type: ignore[union-attr,assignment]
-    e = seg.elements
-    if item.line_number is None and len(e) > 1 and e[1]:
+    item: ShipItem = node.obj  # type: ignore[assignment]
+    e = seg[1]
+    n = len(e)
+    if item.line_number is None and n > 1 and e[1]:
         item.line_number = e[1]
-    item.quantity = required_decimal_sn1(seg, ctx)
-    unit = element(seg, 3)
+    v = e[2] if n > 2 else ""
+    qty = to_decimal(v) if v else None
+    if qty is None:  # the exact error of required_decimal
+        qty = required_decimal(seg, 2, "number of units shipped", ctx)
+    item.quantity = qty
+    unit = e[3] if n > 3 else ""
     if not unit:
         raise MappingError("unit of measure (SN103) is missing", seg, 3, ctx)
-    item.unit = unit_in(unit)
-    item.ordered_quantity = decimal(seg, 5, "quantity ordered", ctx)
-    node.has_qty = True  # type: ignore[union-attr]
-
-
-def required_decimal_sn1(seg: Segment, ctx: MappingContext) -> Decimal:
-    qty = decimal(seg, 2, "number of units shipped", ctx)
-    if qty is None:
-        raise MappingError("number of units shipped (SN102) is missing", seg, 2, ctx)
-    return qty
+    u = UNITS.get(unit)
+    item.unit = u if u is not None else "x12:" + unit
+    if n > 5 and e[5]:
+        item.ordered_quantity = decimal(seg, 5, "quantity ordered", ctx)
+    else:
+        item.ordered_quantity = None
+    node.has_qty = True
 
 
 def _pid(st: _State, seg: Segment) -> None:
@@ -402,7 +422,7 @@ def read(segments: Iterable[Segment], ctx: MappingContext) -> ShipNotice:
     st = _State(ctx)
     get = HANDLERS.get
     for seg in segments:
-        h = get(seg.tag)
+        h = get(seg[0])
         if h is not None:
             h(st, seg)
     doc = st.doc
