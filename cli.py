@@ -16,6 +16,7 @@ from typing import IO, Any, Iterable, Optional
 
 import click
 
+from gateway.profiles.commands import profile
 from translators import pipeline
 from translators.canonical import CanonicalError
 from translators.findings import EDIError, Finding
@@ -157,10 +158,16 @@ def validate(file: str, standard: Optional[str], show_ack: bool, ack_type: Optio
 @click.option("--syntax", type=click.Choice(["3", "4"]), default="3", help="EDIFACT syntax version.")
 @click.option("--charset", default="UNOC", help="EDIFACT character set (UNOA..UNOY).")
 @click.option("--test", "test_indicator", is_flag=True, help="Mark the interchange as a test.")
+@click.option("--separators", default=None,
+              help="x12: element, component, repetition, terminator (default '*>^~'); "
+                   "edifact: the 6 UNA characters (default \":+.? '\").")
+@click.option("--newline/--no-newline", default=True,
+              help="Write a newline after each segment terminator (default) or one line.")
 def render(json_file: str, standard: str, version: str, sender: Optional[str],
            receiver: Optional[str], sender_qualifier: Optional[str],
            receiver_qualifier: Optional[str], association: Optional[str], syntax: str,
-           charset: str, test_indicator: bool) -> None:
+           charset: str, test_indicator: bool, separators: Optional[str],
+           newline: bool) -> None:
     """Render canonical JSON (translate's output, or one document) as X12 or EDIFACT."""
     stream, name = _open_input(json_file)
     with stream:
@@ -173,7 +180,8 @@ def render(json_file: str, standard: str, version: str, sender: Optional[str],
         text = pipeline.render(
             data, standard=standard, version=version, sender=sender, receiver=receiver,
             sender_qualifier=sender_qualifier, receiver_qualifier=receiver_qualifier,
-            association=association, syntax=syntax, charset=charset, test=test_indicator)
+            association=association, syntax=syntax, charset=charset, test=test_indicator,
+            separators=separators, newline=newline)
     except (CanonicalError, EDIError) as exc:
         raise click.UsageError(f"{name}: {exc}") from None
     sys.stdout.buffer.write(text)
@@ -203,16 +211,7 @@ def demo() -> None:
                     click.echo(json.dumps(item.to_json(), indent=2, ensure_ascii=False))
 
 
-def _register_optional_commands() -> None:
-    """Command groups that live in the engine packages."""
-    try:
-        from gateway.profiles.commands import profile
-    except ImportError:  # pragma: no cover - the profiles package ships with the gateway
-        return
-    main.add_command(profile)
-
-
-_register_optional_commands()
+main.add_command(profile)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

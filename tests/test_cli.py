@@ -194,3 +194,38 @@ def test_console_script_is_installed():
     out = subprocess.run([sys.executable, "-m", "cli", "--help"], capture_output=True, text=True,
                          cwd=Path(cli.__file__).parent)
     assert "translate" in out.stdout
+
+
+def test_render_with_chosen_separators_and_one_line(tmp_path):
+    src = tmp_path / "po.json"
+    src.write_text(run("translate", str(X12_850)).output)
+    r = run("render", str(src), "--standard", "x12", "--version", "005010",
+            "--separators", "|<!\n", "--no-newline")
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("ISA|00|") and "|!|00501|" in r.output and "\nGS|PO|" in r.output
+    out = tmp_path / "po.x12"
+    out.write_text(r.output)
+    assert json.loads(run("translate", str(out)).output)[0]["content"]["number"] == "PO-2026-0042"
+    e = run("render", str(src), "--standard", "edifact", "--version", "D01B", "--syntax", "4",
+            "--separators", "^*,!~\"", "--sender", "A1", "--receiver", "B2", "--no-newline")
+    assert e.exit_code == 0, e.output
+    assert e.output.startswith('UNA^*,!~"UNB*UNOC^4*A1^14*B2^14*') and "\n" not in e.output
+    edi = tmp_path / "po.edi"
+    edi.write_text(e.output, encoding="latin-1")
+    back = json.loads(run("translate", str(edi)).output)[0]
+    assert back["content"] == json.loads(src.read_text())[0]["content"]
+
+
+@pytest.mark.parametrize("standard,separators,message", [
+    ("x12", "**>~", "4 different characters"),
+    ("x12", "*A^~", "none a letter"),
+    ("edifact", ":+.?'", "6 UNA characters"),
+    ("edifact", "::.? '", "must differ"),
+])
+def test_render_rejects_bad_separators(tmp_path, standard, separators, message):
+    src = tmp_path / "po.json"
+    src.write_text(run("translate", str(X12_850)).output)
+    version = "004010" if standard == "x12" else "D96A"
+    r = CliRunner().invoke(cli.main, ["render", str(src), "--standard", standard, "--version",
+                                      version, "--separators", separators])
+    assert r.exit_code == 2 and message in r.output

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Iterable, Iterator, Optional, Union
+from typing import IO, Any, Callable, Iterable, Iterator, Optional, Protocol, Union
 
 from translators import canonical
 from translators.findings import ERROR, EDIError, Finding, Position
@@ -120,8 +120,9 @@ def _open(stream: IO[bytes], standard: Optional[str]) -> tuple[str, Iterator[byt
 
 # --------------------------------------------------------------------------- adapters
 
-class Adapter:
-    """What the generic loop needs from one standard (see translators/x12/adapter.py)."""
+class Adapter(Protocol):
+    """What the generic loop needs from one standard (translators/x12/adapter.py,
+    translators/edifact/adapter.py)."""
 
     name: str
     # event classes
@@ -307,7 +308,8 @@ def render(data: Any, *, standard: str, version: str, sender: Optional[str] = No
            receiver: Optional[str] = None, sender_qualifier: Optional[str] = None,
            receiver_qualifier: Optional[str] = None, association: Optional[str] = None,
            syntax: str = "3", charset: str = "UNOC", test: bool = False,
-           counter: Any = None) -> bytes:
+           counter: Any = None, separators: Optional[str] = None,
+           newline: bool = True) -> bytes:
     """Canonical JSON (one document or translate's list) -> interchange bytes."""
     docs = _documents_from_json(data)
     first = docs[0][1]
@@ -319,8 +321,9 @@ def render(data: Any, *, standard: str, version: str, sender: Optional[str] = No
     # A translated document is rendered back in the same direction unless told otherwise.
     sender = sender or ident("sender", "id")
     receiver = receiver or ident("receiver", "id")
-    sender_qualifier = sender_qualifier or ident("sender", "qualifier")
-    receiver_qualifier = receiver_qualifier or ident("receiver", "qualifier")
+    if first.get("standard") == standard:  # qualifiers mean nothing across standards
+        sender_qualifier = sender_qualifier or ident("sender", "qualifier")
+        receiver_qualifier = receiver_qualifier or ident("receiver", "qualifier")
     if not sender or not receiver:
         raise EDIError("sender and receiver IDs are needed: pass --sender and --receiver "
                        "(or render translate's output, which carries them)")
@@ -328,4 +331,5 @@ def render(data: Any, *, standard: str, version: str, sender: Optional[str] = No
     return adapter.render([d for d, _ in docs], version=version, sender=sender,
                           receiver=receiver, sender_qualifier=sender_qualifier,
                           receiver_qualifier=receiver_qualifier, association=association,
-                          syntax=syntax, charset=charset, test=test, counter=counter)
+                          syntax=syntax, charset=charset, test=test, counter=counter,
+                          separators=separators, newline=newline)

@@ -11,7 +11,7 @@ from translators.pipeline import Ack, Item
 from translators.edifact import contrl, events, writer
 from translators.edifact.envelope import validate_envelope
 from translators.edifact.mapping import MAPPERS, MappingContext, map_message
-from translators.edifact.reader import iter_events
+from translators.edifact.reader import iter_events, parse_una
 from translators.edifact.validator import validate_messages
 from translators.x12.serialize import MemoryControlNumbers
 
@@ -93,12 +93,27 @@ class EdifactAdapter:
     def render(self, documents: list, *, version: str, sender: str, receiver: str,
                sender_qualifier: Optional[str], receiver_qualifier: Optional[str],
                association: Optional[str], syntax: str, charset: str, test: bool,
-               counter: Any = None, now: Optional[_dt.datetime] = None) -> bytes:
+               counter: Any = None, now: Optional[_dt.datetime] = None,
+               separators: Optional[str] = None, newline: bool = True) -> bytes:
+        chars = None
+        if separators is not None:
+            # the six UNA characters: component, element, decimal, release, repetition, terminator
+            if len(separators) != 6:
+                raise EDIError(f"EDIFACT separators {separators!r}: give the 6 UNA characters "
+                               "(component, element, decimal mark, release, repetition or space, "
+                               "terminator), e.g. \":+.? '\"")
+            parsed, _, problems = parse_una(b"UNA" + separators.encode("latin-1", "replace"))
+            if problems:
+                raise EDIError(f"EDIFACT separators {separators!r}: {'; '.join(problems)}")
+            repetition = separators[4] if syntax == "4" and separators[4] != " " else None
+            chars = events.ServiceChars(parsed.component, parsed.element, parsed.decimal,
+                                        parsed.release, repetition, parsed.segment)
         env = writer.EdifactEnvelope(
             sender_id=sender, receiver_id=receiver,
             sender_qualifier=sender_qualifier or "14", receiver_qualifier=receiver_qualifier or "14",
             directory=version.upper(), association_code=association or "",
-            syntax_id=charset.upper(), syntax_version=syntax, test=test)
+            syntax_id=charset.upper(), syntax_version=syntax, test=test, chars=chars,
+            segment_suffix="\n" if newline else "")
         written = writer.render(documents, env, counter or MemoryControlNumbers(), now)
         return written.encode()
 

@@ -4,9 +4,11 @@ rendered."""
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 from typing import Any, Iterable, Iterator, Optional
 
 from translators import canonical
+from translators.findings import EDIError
 from translators.pipeline import Ack, Item
 from translators.x12 import acks, events, serialize, writer
 from translators.x12.envelope import validate_envelope
@@ -70,7 +72,32 @@ class X12Adapter:
             delimiters=ic.delimiters if ic is not None else events.Delimiters(),
             encoding=ic.encoding if ic is not None else "ascii",
             interchange=item.interchange, group=item.group)
-        return map_transaction(tx.set_id, segments, ctx)
+        # Mapping builds a document of many small objects that all survive the call and
+        # form no reference cycles: the cyclic collector is paused for the call (which
+        # never yields) instead of scanning them again and again, then restored.
+        enabled = gc.isenabled()
+        if enabled:
+            gc.disable()
+        try:
+            return map_transaction(tx.set_id, segments, ctx)
+        finally:
+            if enabled:
+                gc.enable()
+
+    @staticmethod
+    def delimiters(version: str, separators: Optional[str], newline: bool) -> events.Delimiters:
+        """``separators``: element, component, repetition and segment terminator, e.g.
+        ``*>^~`` (the default; ':' is avoided as component separator because it is
+        common in text)."""
+        text = separators or "*>^~"
+        if len(text) != 4 or len(set(text)) != 4 or any(c.isalnum() or c == " " for c in text):
+            raise EDIError(f"X12 separators {text!r}: give 4 different characters, none a "
+                           "letter, digit or space: element, component, repetition, terminator "
+                           "(e.g. '*>^~')")
+        element, component, repetition, terminator = text
+        return events.Delimiters(element, component,
+                                 repetition if version[:6] >= "005010" else None, terminator,
+                                 "\n" if newline else "")
 
     def ack_folder(self, ack_type: Optional[str], counter: Any) -> _AckFolder:
         return _AckFolder(ack_type, counter)
@@ -78,12 +105,13 @@ class X12Adapter:
     def render(self, documents: list, *, version: str, sender: str, receiver: str,
                sender_qualifier: Optional[str], receiver_qualifier: Optional[str],
                test: bool, counter: Any = None, now: Optional[_dt.datetime] = None,
+               separators: Optional[str] = None, newline: bool = True,
                **_edifact_options: Any) -> bytes:
+        delimiters = self.delimiters(version, separators, newline)
         env = serialize.Envelope(
             sender_id=sender, receiver_id=receiver,
             sender_qualifier=sender_qualifier or "ZZ", receiver_qualifier=receiver_qualifier or "ZZ",
-            version=version, usage="T" if test else "P",
-            delimiters=events.Delimiters("*", ">", "^" if version >= "005010" else None, "~", "\n"))
+            version=version, usage="T" if test else "P", delimiters=delimiters)
         written = writer.render(documents, env, counter or serialize.MemoryControlNumbers(), now)
         return written.encode()
 
