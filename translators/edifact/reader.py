@@ -52,7 +52,7 @@ from __future__ import annotations
 import gc
 import re
 from itertools import accumulate, compress, repeat
-from operator import add, contains
+from operator import add, itemgetter, not_
 from typing import BinaryIO, Iterable, Iterator, Optional, Union
 
 from translators.edifact.events import (
@@ -88,8 +88,28 @@ _BOM = b"\xef\xbb\xbf"
 _WS = b" \t\r\n"
 MAX_PENDING = 8 << 20  # bytes without a segment terminator before data is declared unreadable
 _TAG_CACHE_LIMIT = 4096
+_PARSE_CACHE_LIMIT = 4096  # segment texts whose parsed elements are kept (per generation)
+_CACHES_LIMIT = 16  # sets of service characters with a parse cache
+_first = itemgetter(0)
 _PH_BASE = 0x01  # placeholders for released service characters: C0 controls, invalid in data
 # (a segment holding one is flagged as suspicious and parsed by the careful parser instead)
+
+
+class _ParseCache:
+    """Segment text -> parsed elements, in two generations: when the young one is full it
+    becomes the old one, and texts found there are moved back (so frequent segments stay
+    while one-off texts such as document numbers age out)."""
+
+    __slots__ = ("young", "old")
+
+    def __init__(self) -> None:
+        self.young: dict[str, list[list[str]]] = {}
+        self.old: dict[str, list[list[str]]] = {}
+
+    def age(self) -> dict[str, list[list[str]]]:
+        self.old = self.young
+        self.young = {}
+        return self.young
 
 
 class _Syntax:
@@ -97,7 +117,8 @@ class _Syntax:
 
     __slots__ = ("chars", "e", "c", "r", "rep", "t", "tb", "rb", "enc", "suspect", "bad",
                  "wide", "pairs",
-                 "lower", "mojibake", "ph", "restore", "service", "ph_chars", "placeholders_ok")
+                 "lower", "mojibake", "ph", "restore", "service", "ph_chars", "placeholders_ok",
+                 "cache")
 
     def __init__(self, chars: ServiceChars, syntax_id: Optional[str],
                  reserved: Optional[str]) -> None:
@@ -153,6 +174,7 @@ class _Syntax:
             self.ph_chars = re.compile(f"[{chr(_PH_BASE)}-{chr(_PH_BASE + len(ph_for) - 1)}]")
             # a service character among the placeholders would collide: careful parser only
             self.placeholders_ok = not any(self.ph_chars.match(ch) for ch in service)
+        self.cache = _ParseCache()  # replaced by the reader's shared one
 
 
 def _comp(elements: list[list[str]], i: int, j: int = 0) -> str:
@@ -258,6 +280,7 @@ class EdifactReader:
         self._una: Optional[tuple[ServiceChars, str, int]] = None  # pending UNA
         self._seen_interchange = False
         self._sx: Optional[_Syntax] = None
+        self._caches: dict[tuple[ServiceChars, frozenset[str]], _ParseCache] = {}
         self._kinds: dict[str, int] = dict.fromkeys(("BGM", "DTM", "NAD", "LIN", "QTY"), 0)
         self._kinds.update(SERVICE_KINDS)
         self._reset_interchange()
@@ -460,6 +483,16 @@ class EdifactReader:
         self._pos = min(j + 1, n)
         return True
 
+    def _share_cache(self, sx: _Syntax) -> None:
+        """Interchanges with the same service characters parse segments the same way."""
+        key = (sx.chars, sx.service)
+        cache = self._caches.get(key)
+        if cache is None:
+            if len(self._caches) >= _CACHES_LIMIT:
+                self._caches.clear()
+            cache = self._caches[key] = _ParseCache()
+        sx.cache = cache
+
     def _open_interchange(self, out: list[Event], raw: bytes, parsed: _Parsed, chars: ServiceChars,
                           reserved: str, offset: int) -> None:
         syntax_id = _comp(parsed.elements, 1, 0)
@@ -472,6 +505,7 @@ class EdifactReader:
                 chars = ServiceChars(chars.component, chars.element, chars.decimal, chars.release,
                                      rep, chars.segment)
         sx = _Syntax(chars, syntax_id, reserved)
+        self._share_cache(sx)
         self._reset_interchange()
         self._sx = sx
         self._syntax_id = syntax_id
@@ -497,6 +531,7 @@ class EdifactReader:
 
     def _open_bare(self, out: list[Event], chars: ServiceChars, reserved: str, offset: int) -> None:
         sx = _Syntax(chars, None, reserved)
+        self._share_cache(sx)
         self._reset_interchange()
         self._sx = sx
         una = self._una is not None
@@ -606,14 +641,39 @@ class EdifactReader:
         # per-segment path.
         n = len(parts)
         e, c, r = sx.e, sx.c, (sx.r if released else None)
-        els = [[x.split(c) for x in p.split(e)] for p in parts]
-        tags = [el[0][0] for el in els]
+        # Identical segment texts recur a lot (qualifiers, units, dates, codes): their element
+        # lists are parsed once and shared (events are read-only), which also lets the message
+        # validator remember them as checked.  Released segments are cached when the careful
+        # parse found nothing to report; the others stay "special" (see below).
+        pc = sx.cache
+        cache = pc.young
+        els: list = list(map(cache.get, parts))
+        parsed_at: dict[int, _Parsed] = {}
+        for i in compress(range(n), map(not_, els)):
+            p = parts[i]
+            elements = cache.get(p)  # the same text earlier in this block
+            if elements is None:
+                elements = pc.old.get(p)
+                if elements is None:
+                    if r is not None and r in p:
+                        elements, _, parsed = self._careful(p, sx, False)
+                        if parsed is not None:
+                            parsed_at[i] = parsed
+                            els[i] = elements
+                            continue
+                    else:
+                        elements = [x.split(c) for x in p.split(e)]
+                if len(cache) >= _PARSE_CACHE_LIMIT:
+                    cache = pc.age()
+                cache[p] = elements
+            els[i] = elements
+        tags = list(map(_first, map(_first, els)))
         kinds = self._kinds
         ks = list(map(kinds.get, tags, repeat(-2, n)))
         starts = list(map(add, accumulate(map(len, parts), initial=base), range(0, n * step, step)))
         special = set(compress(range(n), ks))
-        if r is not None:
-            special.update(compress(range(n), map(contains, parts, repeat(r, n))))
+        if parsed_at:
+            special.update(parsed_at)
         new = _tuple_new
         extend = out.extend
         done = 0
@@ -631,11 +691,7 @@ class EdifactReader:
             if i == n:
                 break
             p = parts[i]
-            parsed = None
-            elements = els[i]
-            if r is not None and r in p:
-                elements, _, parsed = self._careful(p, sx, False)
-            stop = self._one(out, p, elements, None, parsed, False, starts[i],
+            stop = self._one(out, p, els[i], None, parsed_at.get(i), False, starts[i],
                              starts[i] + len(p) + step, step, base)
             if stop is not None:
                 return stop
