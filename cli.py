@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import IO, Any, Iterable, Optional
+from typing import IO, Any, Optional
 
 import click
 

@@ -39,16 +39,29 @@ Findings about a segment follow that segment's event; missing-segment
 findings precede the segment that revealed the gap (or the MessageEnd).
 Validation resumes at the next segment that fits the structure.  UNH and UNT
 contents, counts and references are the envelope validator's business.
+
+Speed: ``MessageValidator`` (the incremental form, fed lists of events) holds
+the segments of a message until its MessageEnd.  A message whose tag sequence
+is known to pass the structure check and whose segments all pass the element
+checks is released unchanged; any other message is replayed through the
+segment-by-segment validator, which also records what passed.  Element lists
+are recognised by identity: the reader shares one list between identical
+segment texts, and the validator keeps every list it remembers alive.
 """
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Optional
+from itertools import compress, repeat
+from operator import is_not, itemgetter
+from typing import Callable, Iterable, Iterator, Optional
 
 from translators.edifact.events import (
     Event, GroupEnd, GroupStart, InterchangeEnd, InterchangeStart, MessageEnd, MessageStart,
     Segment,
 )
-from translators.edifact.schema import ENTER, NEXT, REGROUP, REPEAT, MessageSchema, load_schema
+from translators.edifact.schema import (
+    ENTER, NEXT, REGROUP, REPEAT, MessageSchema, load_schema,
+)
+from translators.edifact.schema import _accept as _schema_accept
 
 # the hot loop compares transition kinds with literals
 assert (REPEAT, NEXT, REGROUP, ENTER) == (0, 1, 2, 3)
@@ -68,135 +81,315 @@ def find_schema(start: MessageStart) -> Optional[MessageSchema]:
     return load_schema(start.message_type, start.version, start.release)
 
 
+#: Bounds of the memories of one validator (entries; cleared when full).
+KNOWN_ELEMENTS_LIMIT = 16384  # element lists that passed their segment's checks
+CLEAN_STRUCTURES_LIMIT = 256  # tag sequences of messages without structure findings
+
+_tag_of = itemgetter(0)
+_elements_of = itemgetter(1)
+_repeats_of = itemgetter(4)
+
+
+def _accept(elements: list[list[str]]) -> bool:
+    return True
+
+
+class _Memory:
+    """What one directory's segments taught the validator (see the module docstring)."""
+
+    __slots__ = ("known", "checks", "clean")
+
+    def __init__(self, schema: MessageSchema) -> None:
+        self.known: dict[int, list[list[str]]] = {}
+        self.checks: dict[str, Callable[[list[list[str]]], bool]] = {
+            tag: spec.fast for tag, spec in schema.segments.items()}
+        #: per message type: tag sequences that pass the structure check
+        self.clean: dict[str, set[tuple[str, ...]]] = {}
+
+
+class MessageValidator:
+    """Incremental message validator: ``process(events)`` returns the events (a list, in
+    order) with the findings inserted, ``close()`` what is still held at end of input."""
+
+    def __init__(self) -> None:
+        self._interchange: Optional[str] = None
+        self._group: Optional[str] = None
+        self._reference: Optional[str] = None
+        self._message_type: Optional[str] = None
+        self._schema: Optional[MessageSchema] = None
+        self._segments: dict = {}
+        self._row: dict = {}
+        self._seg_count = 0
+        self._groups: list[int] = []
+        self._loop_id: Optional[str] = None
+        self._subset = ""
+        self._held: Optional[list[Segment]] = None  # segments of the current message
+        self._memory: Optional[_Memory] = None  # of the current message's directory
+        self._memories: dict[str, _Memory] = {}
+        self._structure_findings = 0
+
+    # ------------------------------------------------------------------ fast path
+
+    def process(self, events: list[Event]) -> list[Event]:
+        out: list[Event] = []
+        n = len(events)
+        seg_cls = Segment
+        others = list(compress(range(n), map(is_not, map(type, events), repeat(seg_cls, n))))
+        others.append(n)
+        done = 0
+        for j in others:
+            if j > done:  # a run of segments
+                held = self._held
+                if held is not None:
+                    held += events[done:j]
+                elif self._schema is None:
+                    out += events[done:j]
+                else:
+                    self._exact(events[done:j], out)
+            if j == n:
+                break
+            ev = events[j]
+            held = self._held
+            if held is not None:
+                self._held = None
+                if ev.__class__ is MessageEnd:
+                    self._release(held, ev, out)
+                else:  # anything else inside a message: validate it step by step
+                    self._exact(held, out)
+                    self._exact((ev,), out)
+            else:
+                self._exact((ev,), out)
+                if ev.__class__ is MessageStart and self._schema is not None:
+                    self._held = []
+            done = j + 1
+        return out
+
+    def close(self) -> list[Event]:
+        """End of input: segments held for a message that never ended."""
+        out: list[Event] = []
+        held = self._held
+        if held:
+            self._held = None
+            self._exact(held, out)
+        return out
+
+    def _release(self, held: list[Segment], end: MessageEnd, out: list[Event]) -> None:
+        schema = self._schema
+        memory = self._memory
+        assert schema is not None and memory is not None
+        tags = tuple(map(_tag_of, held))
+        clean = memory.clean.setdefault(schema.message_type, set())
+        if tags in clean and not any(map(_repeats_of, held)):
+            els = list(map(_elements_of, held))
+            known = memory.known
+            found = list(map(known.get, map(id, els)))
+            ok = True
+            if found != els:
+                checks = memory.checks
+                for k in compress(range(len(els)), map(is_not, found, els)):
+                    el = els[k]
+                    if not checks.get(tags[k], _accept)(el):
+                        ok = False
+                        break
+                    if len(known) >= KNOWN_ELEMENTS_LIMIT:
+                        known.clear()
+                    known[id(el)] = el
+            if ok:
+                out += held
+                out.append(end)
+                self._schema = None
+                self._reference = self._message_type = None
+                return
+        self._structure_findings = 0
+        self._exact(held, out)
+        self._exact((end,), out)
+        if not self._structure_findings:
+            if len(clean) >= CLEAN_STRUCTURES_LIMIT:
+                clean.clear()
+            clean.add(tags)
+
+    # ------------------------------------------------------------------ step by step
+
+    def _exact(self, events: Iterable[Event], out: list[Event]) -> None:
+        """The validator proper, one event at a time."""
+        interchange = self._interchange
+        group = self._group
+        reference = self._reference
+        message_type = self._message_type
+        schema = self._schema
+        segments = self._segments
+        row = self._row
+        seg_count = self._seg_count
+        groups = self._groups
+        loop_id = self._loop_id
+        subset = self._subset
+        memory = self._memory
+        known = memory.known if memory is not None else {}
+        structure_findings = 0
+        segment_cls = Segment
+        emit = out.append
+
+        def position(seg_offset: int, **extra) -> Position:
+            return Position(offset=seg_offset, interchange=interchange, group=group,
+                            transaction=reference, transaction_set=message_type, **extra)
+
+        for event in events:
+            cls = event.__class__
+            if cls is segment_cls and schema is not None:
+                tag, elements, offset, seg_pos, repeats = event
+                tr = row.get(tag)
+                if tr is None:
+                    emit(event)
+                    emit(Finding(UCS, "15", f"segment {tag} not supported in this position",
+                                 position(offset, segment_tag=tag, segment_position=seg_pos,
+                                          loop_id=loop_id)))
+                    structure_findings += 1
+                    continue
+                row, kind, level, limit, missing, _, loop_id, check = tr
+                if kind == 0:  # REPEAT
+                    seg_count += 1
+                    over = seg_count > limit
+                else:
+                    seg_count = 1
+                    over = False
+                    if kind == 1:  # NEXT
+                        del groups[level:]
+                    elif kind == 3:  # ENTER
+                        del groups[level:]
+                        groups.append(1)
+                    else:  # REGROUP
+                        del groups[level + 1:]
+                        groups[level] += 1
+                        over = groups[level] > limit
+                if missing:
+                    for missing_tag, missing_loop in missing:
+                        emit(Finding(UCS, "13", f"mandatory segment {missing_tag} missing before {tag}",
+                                     position(offset, segment_tag=missing_tag,
+                                              segment_position=seg_pos - 1, loop_id=missing_loop)))
+                        structure_findings += 1
+                emit(event)
+                if over:
+                    structure_findings += 1
+                    if kind == REPEAT:
+                        emit(Finding(UCS, "35", f"segment {tag} repeated more than {limit} times",
+                                     position(offset, segment_tag=tag, segment_position=seg_pos,
+                                              loop_id=loop_id)))
+                    else:
+                        emit(Finding(UCS, "36", f"group {loop_id} repeated more than {limit} times",
+                                     position(offset, segment_tag=tag, segment_position=seg_pos,
+                                              loop_id=loop_id)))
+                if repeats:
+                    passed = False
+                elif known.get(id(elements)) is elements:
+                    passed = True
+                else:
+                    passed = check(elements)
+                    if passed and memory is not None and check is not _schema_accept:
+                        if len(known) >= KNOWN_ELEMENTS_LIMIT:
+                            known.clear()
+                        known[id(elements)] = elements
+                if not passed:
+                    spec = segments.get(tag)
+                    if spec is not None:
+                        for err in spec.errors(elements, repeats):
+                            # too many data elements is a segment-level error (UCS 16);
+                            # too many components is element-level (UCD 16)
+                            field = UCS if err.code == "16" and err.component is None else UCD
+                            # A subset (EANCOM...) adds its own codes to the UN lists: a code
+                            # outside the UN list is then reported, not rejected.
+                            severity = WARNING if err.code_list and subset else ERROR
+                            message = f"{tag}: {err.message}"
+                            if severity is WARNING:
+                                message += f" (accepted: {subset} may define it)"
+                            emit(Finding(field, err.code, message,
+                                         position(offset, segment_tag=tag, segment_position=seg_pos,
+                                                  loop_id=loop_id, element_position=err.element,
+                                                  component_position=err.component,
+                                                  repetition=err.repetition,
+                                                  element_reference=err.reference,
+                                                  bad_value=err.value), severity))
+                continue
+            if cls is MessageStart:
+                reference = event.reference
+                message_type = event.message_type
+                subset = event.association_code
+                schema = find_schema(event)
+                groups = []
+                seg_count = 1
+                loop_id = None
+                emit(event)
+                if schema is None:
+                    ident = ":".join(p for p in (event.message_type, event.version, event.release,
+                                                 event.agency, event.association_code) if p)
+                    emit(Finding(UCM, NOT_SUPPORTED,
+                                 f"message type/version {ident} not supported; body not validated",
+                                 position(event.offset, segment_tag="UNH", segment_position=1,
+                                          element_reference="S009", bad_value=ident)))
+                    segments = {}
+                    row = {}
+                    memory = None
+                    known = {}
+                else:
+                    segments = schema.segments
+                    row = schema.start
+                    memory = self._memories.get(schema.directory)
+                    if memory is None:
+                        memory = self._memories[schema.directory] = _Memory(schema)
+                    known = memory.known
+                continue
+            if cls is MessageEnd:
+                if schema is not None:
+                    tr = row.get(schema.end_tag)
+                    # the last segment processed: UNT is counted when present
+                    last_position = event.segment_count - (event.trailer is not None)
+                    if tr is not None:
+                        for missing_tag, missing_loop in tr.missing:
+                            emit(Finding(UCS, "13",
+                                         f"mandatory segment {missing_tag} missing at end of message",
+                                         position(event.offset, segment_tag=missing_tag,
+                                                  segment_position=last_position,
+                                                  loop_id=missing_loop)))
+                            structure_findings += 1
+                emit(event)
+                schema = None
+                reference = message_type = None
+                continue
+            if cls is InterchangeStart:
+                interchange = event.control_reference
+                group = None
+                schema = None
+            elif cls is GroupStart:
+                group = event.control_reference
+            elif cls is GroupEnd:
+                group = None
+            elif cls is InterchangeEnd:
+                interchange = None
+                group = None
+            emit(event)
+        self._interchange = interchange
+        self._group = group
+        self._reference = reference
+        self._message_type = message_type
+        self._schema = schema
+        self._segments = segments
+        self._row = row
+        self._seg_count = seg_count
+        self._groups = groups
+        self._loop_id = loop_id
+        self._subset = subset
+        self._memory = memory
+        self._structure_findings += structure_findings
+
+
 def validate_messages(events: Iterable[Event]) -> Iterator[Event]:
     """Pass ``events`` through, inserting message, segment and element findings."""
-    interchange: Optional[str] = None
-    group: Optional[str] = None
-    reference: Optional[str] = None
-    message_type: Optional[str] = None
-    schema: Optional[MessageSchema] = None
-    segments: dict = {}
-    row: dict = {}
-    seg_count = 0
-    groups: list[int] = []
-    loop_id: Optional[str] = None
-    subset = ""  # association code of the message (EAN008...)
-    segment_cls = Segment
-
-    def position(seg_offset: int, **extra) -> Position:
-        return Position(offset=seg_offset, interchange=interchange, group=group,
-                        transaction=reference, transaction_set=message_type, **extra)
-
-    for event in events:
-        cls = event.__class__
-        if cls is segment_cls and schema is not None:
-            tag, elements, offset, seg_pos, repeats = event
-            tr = row.get(tag)
-            if tr is None:
-                yield event
-                yield Finding(UCS, "15", f"segment {tag} not supported in this position",
-                              position(offset, segment_tag=tag, segment_position=seg_pos,
-                                       loop_id=loop_id))
-                continue
-            row, kind, level, limit, missing, _, loop_id, check = tr
-            if kind == 0:  # REPEAT
-                seg_count += 1
-                over = seg_count > limit
-            else:
-                seg_count = 1
-                over = False
-                if kind == 1:  # NEXT
-                    del groups[level:]
-                elif kind == 3:  # ENTER
-                    del groups[level:]
-                    groups.append(1)
-                else:  # REGROUP
-                    del groups[level + 1:]
-                    groups[level] += 1
-                    over = groups[level] > limit
-            if missing:
-                for missing_tag, missing_loop in missing:
-                    yield Finding(UCS, "13", f"mandatory segment {missing_tag} missing before {tag}",
-                                  position(offset, segment_tag=missing_tag,
-                                           segment_position=seg_pos - 1, loop_id=missing_loop))
-            yield event
-            if over:
-                if kind == REPEAT:
-                    yield Finding(UCS, "35", f"segment {tag} repeated more than {limit} times",
-                                  position(offset, segment_tag=tag, segment_position=seg_pos,
-                                           loop_id=loop_id))
-                else:
-                    yield Finding(UCS, "36", f"group {loop_id} repeated more than {limit} times",
-                                  position(offset, segment_tag=tag, segment_position=seg_pos,
-                                           loop_id=loop_id))
-            if repeats or not check(elements):
-                spec = segments.get(tag)
-                if spec is not None:
-                    for err in spec.errors(elements, repeats):
-                        # too many data elements is a segment-level error (UCS 16);
-                        # too many components is element-level (UCD 16)
-                        field = UCS if err.code == "16" and err.component is None else UCD
-                        # A subset (EANCOM...) adds its own codes to the UN lists: a code
-                        # outside the UN list is then reported, not rejected.
-                        severity = WARNING if err.code_list and subset else ERROR
-                        message = f"{tag}: {err.message}"
-                        if severity is WARNING:
-                            message += f" (accepted: {subset} may define it)"
-                        yield Finding(field, err.code, message,
-                                      position(offset, segment_tag=tag, segment_position=seg_pos,
-                                               loop_id=loop_id, element_position=err.element,
-                                               component_position=err.component,
-                                               repetition=err.repetition,
-                                               element_reference=err.reference,
-                                               bad_value=err.value), severity)
-            continue
-        if cls is MessageStart:
-            reference = event.reference
-            message_type = event.message_type
-            subset = event.association_code
-            schema = find_schema(event)
-            groups = []
-            seg_count = 1
-            loop_id = None
-            yield event
-            if schema is None:
-                ident = ":".join(p for p in (event.message_type, event.version, event.release,
-                                             event.agency, event.association_code) if p)
-                yield Finding(UCM, NOT_SUPPORTED,
-                              f"message type/version {ident} not supported; body not validated",
-                              position(event.offset, segment_tag="UNH", segment_position=1,
-                                       element_reference="S009", bad_value=ident))
-                segments = {}
-                row = {}
-            else:
-                segments = schema.segments
-                row = schema.start
-            continue
-        if cls is MessageEnd:
-            if schema is not None:
-                tr = row.get(schema.end_tag)
-                # the last segment processed: UNT is counted when present
-                last_position = event.segment_count - (event.trailer is not None)
-                if tr is not None:
-                    for missing_tag, missing_loop in tr.missing:
-                        yield Finding(UCS, "13",
-                                      f"mandatory segment {missing_tag} missing at end of message",
-                                      position(event.offset, segment_tag=missing_tag,
-                                               segment_position=last_position,
-                                               loop_id=missing_loop))
-            yield event
-            schema = None
-            reference = message_type = None
-            continue
-        if cls is InterchangeStart:
-            interchange = event.control_reference
-            group = None
-            schema = None
-        elif cls is GroupStart:
-            group = event.control_reference
-        elif cls is GroupEnd:
-            group = None
-        elif cls is InterchangeEnd:
-            interchange = None
-            group = None
-        yield event
+    validator = MessageValidator()
+    if isinstance(events, list):
+        yield from validator.process(events)
+    else:
+        process = validator.process
+        for event in events:
+            out = process([event])
+            if out:
+                yield from out
+    yield from validator.close()

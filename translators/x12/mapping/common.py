@@ -13,7 +13,7 @@ import datetime as _dt
 import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from translators.canonical import Contact, Party, ProductId
 from translators.findings import EDIError, Position
@@ -380,6 +380,45 @@ def party_from_n1(seg: Segment) -> Party:
         party.id = ident
         party.id_scheme = from_code(ID_SCHEMES, qual) if qual else None
     return party
+
+
+
+# --------------------------------------------------------------------------- shared handlers
+# Reader states of the 850, 855 and 856 mappings all keep the N1 loop's party in
+# ``st.party`` (None outside an N1 loop): the address segments that follow it are
+# handled the same way everywhere.
+
+def n2_handler(st: Any, seg: Segment) -> None:
+    if st.party is not None:
+        add_n2(st.party, seg)
+
+
+def n3_handler(st: Any, seg: Segment) -> None:
+    if st.party is not None:
+        add_n3(st.party, seg)
+
+
+def n4_handler(st: Any, seg: Segment) -> None:
+    if st.party is not None:
+        add_n4(st.party, seg)
+
+
+ADDRESS_HANDLERS: dict[str, Callable[[Any, Segment], None]] = {
+    "N2": n2_handler, "N3": n3_handler, "N4": n4_handler,
+}
+
+
+def note_handler(index: int, doc_of: Callable[[Any, Segment], Any]
+                 ) -> Callable[[Any, Segment], None]:
+    """MSG01 / NTE02 text in the heading becomes a note of the document
+    (``doc_of`` creates the document when needed); in the detail it is ignored."""
+    def handler(st: Any, seg: Segment) -> None:
+        if st.in_detail:
+            return
+        v = text(seg, index)
+        if v:
+            doc_of(st, seg).notes.append(v)
+    return handler
 
 
 def add_n2(party: Party, seg: Segment) -> None:

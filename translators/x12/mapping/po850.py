@@ -7,8 +7,9 @@ from translators.canonical import OrderLine, Party, PurchaseOrder, Reference
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
+    ADDRESS_HANDLERS, note_handler,
     CONTACT_ROLES_OUT, PURPOSES, REFERENCE_QUALIFIERS, UNITS, MappingContext, MappingError,
-    add_n2, add_n3, add_n4, contact_from_per, date, element, fmt_date, fmt_decimal, from_code,
+    contact_from_per, date, element, fmt_date, fmt_decimal, from_code,
     header_contact_party, invert, is_header_contact, party_from_n1, party_segments,
     per_segment, product_ids, product_pairs, purpose_out, reference_segment, reference_value,
     required, required_date, split_text, text, to_code, to_decimal, unit_out,
@@ -124,15 +125,6 @@ def _dtm(st: _State, seg: Segment) -> None:
             st.ship_rank = rank
 
 
-def _note(index: int) -> Callable[[_State, Segment], None]:
-    def handler(st: _State, seg: Segment) -> None:
-        if st.in_detail:
-            return
-        v = text(seg, index)
-        if v:
-            _doc(st, seg).notes.append(v)
-    return handler
-
 
 def _n1(st: _State, seg: Segment) -> None:
     if st.in_detail:
@@ -143,19 +135,7 @@ def _n1(st: _State, seg: Segment) -> None:
     st.party = party
 
 
-def _n2(st: _State, seg: Segment) -> None:
-    if st.party is not None:
-        add_n2(st.party, seg)
 
-
-def _n3(st: _State, seg: Segment) -> None:
-    if st.party is not None:
-        add_n3(st.party, seg)
-
-
-def _n4(st: _State, seg: Segment) -> None:
-    if st.party is not None:
-        add_n4(st.party, seg)
 
 
 def _po1(st: _State, seg: Segment) -> None:
@@ -211,7 +191,8 @@ def _ctt(st: _State, seg: Segment) -> None:
 
 HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
     "BEG": _beg, "CUR": _cur, "REF": _ref, "PER": _per, "DTM": _dtm,
-    "MSG": _note(1), "NTE": _note(2), "N1": _n1, "N2": _n2, "N3": _n3, "N4": _n4,
+    "MSG": note_handler(1, _doc), "NTE": note_handler(2, _doc), "N1": _n1,
+    **ADDRESS_HANDLERS,
     "PO1": _po1, "PID": _pid, "CTT": _ctt,
 }
 

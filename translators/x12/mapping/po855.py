@@ -7,8 +7,9 @@ from translators.canonical import OrderResponse, Party, Reference, ResponseLine
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
-    CONTACT_ROLES_OUT, PURPOSES, REFERENCE_QUALIFIERS, MappingContext, MappingError, add_n2,
-    add_n3, add_n4, contact_from_per, date, decimal, element, fmt_date, fmt_decimal, from_code,
+    ADDRESS_HANDLERS, note_handler,
+    CONTACT_ROLES_OUT, PURPOSES, REFERENCE_QUALIFIERS, MappingContext, MappingError, 
+    contact_from_per, date, decimal, element, fmt_date, fmt_decimal, from_code,
     header_contact_party, is_header_contact, party_from_n1, party_segments, per_segment,
     product_ids, product_pairs, purpose_out, reference_segment, reference_value, required,
     required_date, split_text, text, unit_in, unit_out,
@@ -100,15 +101,6 @@ def _per(st: _State, seg: Segment) -> None:
         st.header_parties.append(header_contact_party(seg, "seller"))
 
 
-def _note(index: int) -> Callable[[_State, Segment], None]:
-    def handler(st: _State, seg: Segment) -> None:
-        if st.in_detail:
-            return
-        v = text(seg, index)
-        if v:
-            _doc(st, seg).notes.append(v)
-    return handler
-
 
 def _n1(st: _State, seg: Segment) -> None:
     if st.in_detail:
@@ -119,19 +111,7 @@ def _n1(st: _State, seg: Segment) -> None:
     st.party = party
 
 
-def _n2(st: _State, seg: Segment) -> None:
-    if st.party is not None:
-        add_n2(st.party, seg)
 
-
-def _n3(st: _State, seg: Segment) -> None:
-    if st.party is not None:
-        add_n3(st.party, seg)
-
-
-def _n4(st: _State, seg: Segment) -> None:
-    if st.party is not None:
-        add_n4(st.party, seg)
 
 
 def _finish_line(st: _State) -> None:
@@ -244,7 +224,8 @@ def _ctt(st: _State, seg: Segment) -> None:
 
 HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
     "BAK": _bak, "CUR": _cur, "REF": _ref, "PER": _per, "DTM": _dtm,
-    "MSG": _note(1), "NTE": _note(2), "N1": _n1, "N2": _n2, "N3": _n3, "N4": _n4,
+    "MSG": note_handler(1, _doc), "NTE": note_handler(2, _doc), "N1": _n1,
+    **ADDRESS_HANDLERS,
     "PO1": _po1, "CTP": _ctp, "PID": _pid, "ACK": _ack, "SCH": _sch, "CTT": _ctt,
 }
 

@@ -17,7 +17,8 @@ from translators.canonical import Pack, Party, Reference, ShipItem, ShipmentOrde
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
-    PURPOSES, REFERENCE_QUALIFIERS, UNITS, MappingContext, MappingError, add_n2, add_n3, add_n4,
+    ADDRESS_HANDLERS,
+    PURPOSES, REFERENCE_QUALIFIERS, UNITS, MappingContext, MappingError, 
     contact_from_per, date, decimal, element, fmt_date, fmt_decimal, from_code, invert,
     party_from_n1, party_segments, product_ids, product_pairs, purpose_out, reference_segment,
     reference_value, required, required_date, required_decimal, split_text, text, to_code, to_decimal, unit_in,
@@ -295,19 +296,7 @@ def _n1(st: _State, seg: Segment) -> None:
         st.party = None
 
 
-def _n2(st: _State, seg: Segment) -> None:
-    if st.party is not None:
-        add_n2(st.party, seg)
 
-
-def _n3(st: _State, seg: Segment) -> None:
-    if st.party is not None:
-        add_n3(st.party, seg)
-
-
-def _n4(st: _State, seg: Segment) -> None:
-    if st.party is not None:
-        add_n4(st.party, seg)
 
 
 def _per(st: _State, seg: Segment) -> None:
@@ -318,7 +307,7 @@ def _per(st: _State, seg: Segment) -> None:
 HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
     "BSN": _bsn, "HL": _hl, "DTM": _dtm, "TD1": _td1, "TD5": _td5, "REF": _ref, "PRF": _prf,
     "MAN": _man, "LIN": _lin, "SLN": _sln, "SN1": _sn1, "PID": _pid,
-    "N1": _n1, "N2": _n2, "N3": _n3, "N4": _n4, "PER": _per,
+    "N1": _n1, **ADDRESS_HANDLERS, "PER": _per,
 }
 
 
