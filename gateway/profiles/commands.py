@@ -299,11 +299,7 @@ def make_profile_group(to_documents: Optional[ToDocuments] = None) -> click.Grou
 def pipeline_documents(data: bytes) -> Iterator[Any]:
     """Glue from file bytes to the translators pipeline: yields its items
     (``translators.pipeline.Item``, each with ``document`` and ``findings``)."""
-    try:
-        from translators import pipeline  # imported late: the profiles work without it
-    except ImportError as exc:
-        raise click.ClickException(f"the translators pipeline cannot be loaded ({exc}); "
-                                   "canonical JSON files can still be tried") from None
+    from translators import pipeline  # imported late: only `profile try` needs it
     yield from pipeline.translate(io.BytesIO(data))
 
 

@@ -66,6 +66,9 @@ def check_ref(ref: SecretRef, env: Mapping[str, str], base_dir: Path) -> Optiona
                     f"put the secret into {ref.target}")
         return None
     path = file_path(ref, base_dir)
+    if path.is_dir():
+        return (f"{path} is a directory, not a file",
+                "point file: at the file that holds the secret")
     if not path.is_file():
         return (f"file {path} does not exist",
                 "create it or correct the path (relative paths start at the profile's folder)")

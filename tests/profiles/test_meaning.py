@@ -69,7 +69,15 @@ def test_unresolvable_file_reference(tmp_path):
     assert messages(text, folder=tmp_path) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_file_reference_to_a_directory(tmp_path):
+    (tmp_path / "keys").mkdir()
+    text = SFTP.replace("    key: env:ACME_KEY", "    key: file:keys")
+    assert messages(text, folder=tmp_path) == [
+        f"pp/acme.yaml:22:10: transport.sftp.key: cannot resolve file:keys: {tmp_path}/keys is a "
+        f"directory, not a file: point file: at the file that holds the secret"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file (CI runs as root)")
 def test_unreadable_file_reference(tmp_path):
     key = tmp_path / "k"
     key.write_text("key")
