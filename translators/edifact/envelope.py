@@ -29,6 +29,8 @@ Checks
 from __future__ import annotations
 
 import datetime as _dt
+from itertools import compress, repeat
+from operator import is_not
 from typing import Iterable, Iterator, Optional, Protocol
 
 from translators.edifact.events import (
@@ -217,6 +219,53 @@ def validate_envelope(events: Iterable[Event],
             yield from _group_start(ev, st)  # type: ignore[arg-type]
         elif kind is GroupEnd:
             yield from _group_end(ev, st)  # type: ignore[arg-type]
+
+
+class EnvelopeValidator:
+    """Incremental form of ``validate_envelope`` for lists of events (a reader's feed()):
+    only the envelope events are looked at; the list is returned as is when nothing is
+    found."""
+
+    def __init__(self, registry: Optional[ReferenceRegistry] = None) -> None:
+        self._state = _State()
+        self._registry = registry
+
+    def process(self, events: list[Event]) -> list[Event]:
+        n = len(events)
+        seg = Segment
+        out: Optional[list[Event]] = None
+        done = 0
+        st = self._state
+        for j in compress(range(n), map(is_not, map(type, events), repeat(seg, n))):
+            ev = events[j]
+            kind = type(ev)
+            if kind is Finding:
+                continue
+            if kind is MessageStart:
+                found = list(_message_start(ev, st))  # type: ignore[arg-type]
+            elif kind is MessageEnd:
+                found = list(_message_end(ev, st))  # type: ignore[arg-type]
+            elif kind is InterchangeStart:
+                found = list(_interchange_start(ev, st, self._registry))  # type: ignore[arg-type]
+            elif kind is InterchangeEnd:
+                found = list(_interchange_end(ev, st))  # type: ignore[arg-type]
+            elif kind is GroupStart:
+                found = list(_group_start(ev, st))  # type: ignore[arg-type]
+            elif kind is GroupEnd:
+                found = list(_group_end(ev, st))  # type: ignore[arg-type]
+            else:
+                continue
+            if found:
+                if out is None:
+                    out = events[:j + 1]
+                else:
+                    out += events[done:j + 1]
+                out += found
+                done = j + 1
+        if out is None:
+            return events
+        out += events[done:]
+        return out
 
 
 def _pos(st: _State, offset: int, tag: str, element: Optional[int] = None,
@@ -411,5 +460,5 @@ def _message_end(ev: MessageEnd, st: _State) -> Iterator[Finding]:
                                  f"{ev.reference!r}", _pos(st, off, "UNT", 2, None, ref, **kw))
 
 
-__all__ = ["validate_envelope", "ReferenceRegistry", "MemoryReferenceRegistry", "CODES_0085_V4",
+__all__ = ["validate_envelope", "EnvelopeValidator", "ReferenceRegistry", "MemoryReferenceRegistry", "CODES_0085_V4",
            "CODES_0085_V3", "LEGACY_0085", "code_table", "describe_0085", "ERROR", "WARNING"]

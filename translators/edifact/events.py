@@ -22,6 +22,8 @@ release character removed) and decoded to ``str``.  ``elements[0] == [tag]``;
 ``elements[i]`` is the list of components of the i-th data element (a simple
 element is a one-item list).  A syntax-4 repeated element keeps its first
 occurrence in ``elements[i]`` and all occurrences in ``repeats[i]``.
+Element lists are read-only: the reader shares one list between identical
+segments (a bounded cache), so consumers must never mutate them.
 """
 from __future__ import annotations
 

@@ -46,6 +46,15 @@ malformed segment in a message, ``UCF0085``/``UCI0085`` outside messages.
 Missing trailers are not reported here: the End event carries
 ``trailer=None`` and the envelope validator (translators.edifact.envelope)
 names the error, so a pipeline reports it once.
+
+Shared element lists
+--------------------
+Segment texts recur a lot (qualifiers, units, dates, codes).  The lean path
+keeps a bounded cache, per set of service characters, of segment text (up to
+256 characters) -> parsed elements, in two generations of 4096 texts, so
+identical segments share one ``elements`` list: events are read-only for every
+consumer, and the message validator uses that identity to skip checks it has
+already made.
 """
 from __future__ import annotations
 
@@ -89,7 +98,8 @@ _WS = b" \t\r\n"
 MAX_PENDING = 8 << 20  # bytes without a segment terminator before data is declared unreadable
 _TAG_CACHE_LIMIT = 4096
 _PARSE_CACHE_LIMIT = 4096  # segment texts whose parsed elements are kept (per generation)
-_CACHES_LIMIT = 16  # sets of service characters with a parse cache
+_PARSE_CACHE_TEXT = 256  # longer segment texts are not kept
+_CACHES_LIMIT = 4  # sets of service characters with a parse cache
 _first = itemgetter(0)
 _PH_BASE = 0x01  # placeholders for released service characters: C0 controls, invalid in data
 # (a segment holding one is flagged as suspicious and parsed by the careful parser instead)
@@ -663,9 +673,10 @@ class EdifactReader:
                             continue
                     else:
                         elements = [x.split(c) for x in p.split(e)]
-                if len(cache) >= _PARSE_CACHE_LIMIT:
-                    cache = pc.age()
-                cache[p] = elements
+                if len(p) <= _PARSE_CACHE_TEXT:
+                    if len(cache) >= _PARSE_CACHE_LIMIT:
+                        cache = pc.age()
+                    cache[p] = elements
             els[i] = elements
         tags = list(map(_first, map(_first, els)))
         kinds = self._kinds

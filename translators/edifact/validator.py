@@ -50,7 +50,7 @@ segment texts, and the validator keeps every list it remembers alive.
 """
 from __future__ import annotations
 
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from operator import is_not, itemgetter
 from typing import Callable, Iterable, Iterator, Optional
 
@@ -61,7 +61,6 @@ from translators.edifact.events import (
 from translators.edifact.schema import (
     ENTER, NEXT, REGROUP, REPEAT, MessageSchema, load_schema,
 )
-from translators.edifact.schema import _accept as _schema_accept
 
 # the hot loop compares transition kinds with literals
 assert (REPEAT, NEXT, REGROUP, ENTER) == (0, 1, 2, 3)
@@ -82,7 +81,8 @@ def find_schema(start: MessageStart) -> Optional[MessageSchema]:
 
 
 #: Bounds of the memories of one validator (entries; cleared when full).
-KNOWN_ELEMENTS_LIMIT = 16384  # element lists that passed their segment's checks
+KNOWN_ELEMENTS_LIMIT = 8192  # element lists that passed their segment's checks
+KNOWN_ELEMENTS_TEXT = 256  # characters of a list's values; longer lists are not remembered
 CLEAN_STRUCTURES_LIMIT = 256  # tag sequences of messages without structure findings
 
 _tag_of = itemgetter(0)
@@ -94,17 +94,39 @@ def _accept(elements: list[list[str]]) -> bool:
     return True
 
 
+def _small(elements: list[list[str]]) -> bool:
+    """Whether an element list is small enough to be remembered (memory stays bounded)."""
+    try:
+        return sum(map(len, chain.from_iterable(elements))) <= KNOWN_ELEMENTS_TEXT
+    except TypeError:
+        return False
+
+
 class _Memory:
     """What one directory's segments taught the validator (see the module docstring)."""
 
-    __slots__ = ("known", "checks", "clean")
+    __slots__ = ("known", "kept", "checks", "clean")
 
     def __init__(self, schema: MessageSchema) -> None:
-        self.known: dict[int, list[list[str]]] = {}
+        #: id of an element list -> the tag whose checks it passed; ``kept`` holds the
+        #: lists themselves, so an id cannot be reused by another list while remembered
+        self.known: dict[int, str] = {}
+        self.kept: dict[int, list[list[str]]] = {}
         self.checks: dict[str, Callable[[list[list[str]]], bool]] = {
             tag: spec.fast for tag, spec in schema.segments.items()}
-        #: per message type: tag sequences that pass the structure check
-        self.clean: dict[str, set[tuple[str, ...]]] = {}
+        #: per message schema (by identity, kept alive): tag sequences that pass the
+        #: structure check
+        self.clean: dict[int, tuple[MessageSchema, set[tuple[str, ...]]]] = {}
+
+
+    def remember(self, elements: list[list[str]], tag: str) -> None:
+        if not _small(elements):
+            return
+        if len(self.kept) >= KNOWN_ELEMENTS_LIMIT:
+            self.known.clear()
+            self.kept.clear()
+        self.known[id(elements)] = tag
+        self.kept[id(elements)] = elements
 
 
 class MessageValidator:
@@ -178,22 +200,32 @@ class MessageValidator:
         memory = self._memory
         assert schema is not None and memory is not None
         tags = tuple(map(_tag_of, held))
-        clean = memory.clean.setdefault(schema.message_type, set())
+        entry = memory.clean.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            entry = memory.clean[id(schema)] = (schema, set())
+        clean = entry[1]
         if tags in clean and not any(map(_repeats_of, held)):
-            els = list(map(_elements_of, held))
             known = memory.known
-            found = list(map(known.get, map(id, els)))
+            found = tuple(map(known.get, map(id, map(_elements_of, held))))
             ok = True
-            if found != els:
+            if found != tags:
                 checks = memory.checks
-                for k in compress(range(len(els)), map(is_not, found, els)):
-                    el = els[k]
-                    if not checks.get(tags[k], _accept)(el):
+                kept = memory.kept
+                for k in compress(range(len(tags)), map(is_not, found, tags)):
+                    el = held[k][1]
+                    tag = tags[k]
+                    ident = id(el)
+                    if known.get(ident) == tag:  # met earlier in this message
+                        continue
+                    if not checks.get(tag, _accept)(el):
                         ok = False
                         break
-                    if len(known) >= KNOWN_ELEMENTS_LIMIT:
-                        known.clear()
-                    known[id(el)] = el
+                    if _small(el):
+                        if len(kept) >= KNOWN_ELEMENTS_LIMIT:
+                            known.clear()
+                            kept.clear()
+                        known[ident] = tag
+                        kept[ident] = el
             if ok:
                 out += held
                 out.append(end)
@@ -263,7 +295,8 @@ class MessageValidator:
                         over = groups[level] > limit
                 if missing:
                     for missing_tag, missing_loop in missing:
-                        emit(Finding(UCS, "13", f"mandatory segment {missing_tag} missing before {tag}",
+                        emit(Finding(UCS, "13",
+                                     f"mandatory segment {missing_tag} missing before {tag}",
                                      position(offset, segment_tag=missing_tag,
                                               segment_position=seg_pos - 1, loop_id=missing_loop)))
                         structure_findings += 1
@@ -280,14 +313,12 @@ class MessageValidator:
                                               loop_id=loop_id)))
                 if repeats:
                     passed = False
-                elif known.get(id(elements)) is elements:
+                elif known.get(id(elements)) == tag:
                     passed = True
                 else:
                     passed = check(elements)
-                    if passed and memory is not None and check is not _schema_accept:
-                        if len(known) >= KNOWN_ELEMENTS_LIMIT:
-                            known.clear()
-                        known[id(elements)] = elements
+                    if passed and memory is not None:
+                        memory.remember(elements, tag)
                 if not passed:
                     spec = segments.get(tag)
                     if spec is not None:
@@ -345,7 +376,8 @@ class MessageValidator:
                     if tr is not None:
                         for missing_tag, missing_loop in tr.missing:
                             emit(Finding(UCS, "13",
-                                         f"mandatory segment {missing_tag} missing at end of message",
+                                         f"mandatory segment {missing_tag} missing at end "
+                                         "of message",
                                          position(event.offset, segment_tag=missing_tag,
                                                   segment_position=last_position,
                                                   loop_id=missing_loop)))

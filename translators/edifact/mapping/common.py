@@ -46,21 +46,27 @@ class MappingContext:
 
     @classmethod
     def from_events(cls, message: "object", interchange: "object" = None,
-                    group: "object" = None) -> "MappingContext":
-        """From a reader ``MessageStart`` (optional ``InterchangeStart``, ``GroupStart``)."""
+                    group: "object" = None, *,
+                    references: Optional[tuple[Optional[str], Optional[str]]] = None
+                    ) -> "MappingContext":
+        """From a reader ``MessageStart`` (optional ``InterchangeStart``, ``GroupStart``).
+        ``references``: (interchange, group) control references for error positions, in
+        place of those of the events."""
         version = getattr(message, "version", "") or "D"
         release = getattr(message, "release", "") or ""
         directory = ("D" + release.upper()) if release else "D96A"
         if version.upper() not in ("D", "0", ""):
             directory = version.upper() + release.upper()
         chars = getattr(interchange, "chars", None) or DEFAULT_CHARS
-        return cls(directory=directory,
-                   association_code=getattr(message, "association_code", "") or "",
-                   chars=chars,
-                   reference=getattr(message, "reference", "") or "",
-                   message_type=getattr(message, "message_type", "") or "",
-                   interchange=getattr(interchange, "control_reference", None),
-                   group=getattr(group, "control_reference", None))
+        if references is None:
+            references = (getattr(interchange, "control_reference", None),
+                          getattr(group, "control_reference", None))
+        return cls(directory,
+                   getattr(message, "association_code", "") or "",
+                   chars,
+                   getattr(message, "reference", "") or "",
+                   getattr(message, "message_type", "") or "",
+                   references[0], references[1])
 
 
 class MappingError(EDIError):

@@ -24,16 +24,17 @@ from __future__ import annotations
 
 import copy
 from decimal import Decimal
+from operator import itemgetter
 from typing import Callable, Iterable, Optional
 
 from translators.canonical import (
-    Pack, Party, Reference, ShipItem, ShipmentOrder, ShipNotice,
+    Pack, Party, ProductId, Reference, ShipItem, ShipmentOrder, ShipNotice,
 )
 from translators.edifact.events import Segment
 from translators.edifact.mapping.common import (
-    DEFAULT_UNIT, EMPTY, PURPOSES, PURPOSES_OUT, MappingContext, MappingError, add_com, add_cta,
-    comp, date_of, decimal, description_segments, dtm, fmt_decimal, from_code, imd_text, invert,
-    item_segments, number, party_from_nad, party_segments, product_id, reference_from_rff,
+    DEFAULT_UNIT, EMPTY, PRODUCT_SCHEMES, PURPOSES, PURPOSES_OUT, MappingContext, MappingError,
+    add_com, add_cta, comp, date_of, decimal, description_segments, dtm, fmt_decimal, from_code,
+    imd_text, invert, item_segments, number, party_from_nad, party_segments, product_id, reference_from_rff,
     reference_segment, to_code, unit_out,
 )
 from translators.findings import EDIError
@@ -81,7 +82,7 @@ class _Item:
         self.seg = seg
         self.order = ""
         self.qty_rank = 9
-        self.desc: list[str] = []
+        self.desc: Optional[list[str]] = None  # IMD free texts, made on the first one
         self.desc_any: Optional[str] = None
 
 
@@ -300,7 +301,7 @@ def _pci(st: _State, seg: Segment) -> None:
 
 def _gin(st: _State, seg: Segment) -> None:
     last = st.last
-    e = seg.elements
+    e = seg[1]
     kind = e[1][0] if len(e) > 1 else ""
     if last in ("LIN", "LPCI", "LGIN"):
         cur = st.cur
@@ -314,7 +315,7 @@ def _gin(st: _State, seg: Segment) -> None:
             if v and item.lot is None:
                 item.lot = v
         elif kind == "BN":
-            for c208 in seg.elements[2:]:
+            for c208 in e[2:]:
                 for v in c208:
                     if v:
                         item.serials.append(v)
@@ -322,30 +323,36 @@ def _gin(st: _State, seg: Segment) -> None:
     if last in ("PAC", "PCI", "PGIN") and st.node is not None:
         st.last = "PGIN"
         if kind == "BJ":
-            for c208 in seg.elements[2:]:
-                if c208 and c208[0] and c208[0] not in st.node.ssccs:
-                    st.node.ssccs.append(c208[0])
+            ssccs = st.node.ssccs
+            for c208 in e[2:]:
+                if c208 and c208[0] and c208[0] not in ssccs:
+                    ssccs.append(c208[0])
 
 
 def _lin(st: _State, seg: Segment) -> None:
     if st.doc is None:
         _doc(st, seg)
-    if st.node is None:  # LIN outside any CPS group: shipment level
+    node = st.node
+    if node is None:  # LIN outside any CPS group: shipment level
         node = _Node("", "", None)
         st.nodes.append(node)
         st.node = node
     st.count += 1
-    e = seg.elements
+    e = seg[1]
     n = len(e)
     number = e[1][0] if n > 1 else ""
-    item = ShipItem(line_number=number or None, quantity=None, unit="")  # type: ignore[arg-type]
+    item = ShipItem(number or None, None, "")  # type: ignore[arg-type]
     if n > 3:
         c212 = e[3]
-        if c212[0]:
-            item.product_ids.append(product_id(c212[0], c212[1] if len(c212) > 1 else ""))
+        v = c212[0]
+        if v:
+            kind = c212[1] if len(c212) > 1 else ""
+            scheme = _SCHEMES.get(kind)
+            item.product_ids.append(ProductId(scheme, v) if scheme is not None
+                                    else product_id(v, kind))
     cur = _Item(item, seg)
     st.items.append(cur)
-    st.node.entries.append(("item", cur))
+    node.entries.append(("item", cur))
     st.cur = cur
     st.level = "line"
     st.last = "LIN"
@@ -356,10 +363,11 @@ def _pia(st: _State, seg: Segment) -> None:
     cur = st.cur
     if st.last != "LIN" or cur is None:
         return
-    if comp(seg, 1) not in ("1", "5", "3"):
+    e = seg[1]
+    if (e[1][0] if len(e) > 1 and e[1] else "") not in ("1", "5", "3"):
         return
     item = cur.item
-    for c212 in seg.elements[2:]:
+    for c212 in e[2:]:
         if not c212 or not c212[0]:
             continue
         kind = c212[1] if len(c212) > 1 else ""
@@ -369,7 +377,9 @@ def _pia(st: _State, seg: Segment) -> None:
         elif kind == "SN":
             item.serials.append(c212[0])
         else:
-            item.product_ids.append(product_id(c212[0], kind))
+            scheme = _SCHEMES.get(kind)
+            item.product_ids.append(ProductId(scheme, c212[0]) if scheme is not None
+                                    else product_id(c212[0], kind))
 
 
 def _imd(st: _State, seg: Segment) -> None:
@@ -380,7 +390,10 @@ def _imd(st: _State, seg: Segment) -> None:
     if text is None:
         return
     if plain:
-        cur.desc.append(text)
+        if cur.desc is None:
+            cur.desc = [text]
+        else:
+            cur.desc.append(text)
     elif cur.desc_any is None:
         cur.desc_any = text
 
@@ -392,7 +405,7 @@ def _qty(st: _State, seg: Segment) -> None:
     cur = st.cur
     if st.last != "LIN" or cur is None:
         return
-    e = seg.elements
+    e = seg[1]
     c186 = e[1] if len(e) > 1 else EMPTY
     n = len(c186)
     q = c186[0]
@@ -407,7 +420,8 @@ def _qty(st: _State, seg: Segment) -> None:
     rank = _SHIPPED.get(q)
     if rank is None or rank >= cur.qty_rank:
         return
-    item.quantity = number(v, seg, 1, 1, "despatch quantity", "6060", st.ctx)
+    item.quantity = Decimal(v) if v.isdigit() and v.isascii() else \
+        number(v, seg, 1, 1, "despatch quantity", "6060", st.ctx)
     item.unit = (c186[2] if n > 2 else "") or DEFAULT_UNIT
     cur.qty_rank = rank
 
@@ -418,6 +432,8 @@ HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
     "PIA": _pia, "IMD": _imd, "QTY": _qty,
 }
 _LINE_CHILDREN = frozenset("PIA IMD MEA QTY ALI GIR DLM FTX MOA NAD TDT TMD HAN".split())
+_tag_of = itemgetter(0)
+_SCHEMES = PRODUCT_SCHEMES
 
 
 def _pack_orders(node: _Node, out: list[str]) -> None:
@@ -434,8 +450,7 @@ def _build_pack(node: _Node, order: Optional[str], first: bool,
                 nodes_of: dict[int, _Node]) -> Optional[Pack]:
     """The Pack for ``node`` holding only ``order``'s items (all when None);
     None when it holds nothing of that order (an empty pack stays with ``first``)."""
-    pack = Pack(sscc=node.ssccs[0] if node.ssccs else None,
-                package_type=node.types[0] if node.types else None)
+    pack = Pack(node.ssccs[0] if node.ssccs else None, node.types[0] if node.types else None)
     nodes_of[id(pack)] = node
     has = False
     for kind, entry in node.entries:
@@ -475,9 +490,9 @@ def _expand(packs: list[Pack], nodes_of: dict[int, _Node]) -> list[Pack]:
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> ShipNotice:
     st = _State(ctx)
-    get = HANDLERS.get
-    for seg in segments:
-        h = get(seg.tag)
+    if not isinstance(segments, (list, tuple)):
+        segments = list(segments)
+    for seg, h in zip(segments, map(HANDLERS.get, map(_tag_of, segments))):
         if h is not None:
             h(st, seg)
         else:

@@ -1,6 +1,8 @@
 """ORDERS (D96A / D01B) <-> canonical PurchaseOrder."""
 from __future__ import annotations
 
+from decimal import Decimal
+from operator import itemgetter
 from typing import Callable, Iterable, Optional
 
 from translators.canonical import OrderLine, Party, PurchaseOrder
@@ -28,6 +30,7 @@ _LINE_CHILDREN = frozenset(
     "PIA IMD MEA QTY PCD ALI DTM MOA GIS GIN GIR QVR DOC PAI MTD FTX".split())
 _HEAD_CHILDREN = frozenset("PAI ALI IMD FTX GIR".split())
 _NAD_CHILDREN = frozenset("LOC FII DOC DTM COM".split())
+_tag_of = itemgetter(0)
 
 
 class _State:
@@ -201,14 +204,15 @@ def _lin(st: _State, seg: Segment) -> None:
     if doc is None:
         _doc(st, seg)
     st.count += 1
-    e = seg.elements
+    e = seg[1]
     n = len(e)
     number = e[1][0] if n > 1 else ""
     line = OrderLine(number or str(st.count), None, "")  # type: ignore[arg-type]
     if n > 3:
         item = e[3]
-        if item[0]:
-            line.product_ids.append(product_id(item[0], item[1] if len(item) > 1 else ""))
+        v = item[0]
+        if v:
+            line.product_ids.append(product_id(v, item[1] if len(item) > 1 else ""))
     doc.lines.append(line)  # type: ignore[union-attr]
     st.line = line
     st.in_line = True
@@ -223,14 +227,14 @@ def _pia(st: _State, seg: Segment) -> None:
         return
     line = st.line
     assert line is not None
-    e = seg.elements
+    e = seg[1]
     if len(e) < 3 or e[1][0] not in ("1", "5", "3"):
         return
     ids = line.product_ids
-    for i in range(2, len(e)):
-        c212 = e[i]
-        if c212[0]:
-            ids.append(product_id(c212[0], c212[1] if len(c212) > 1 else ""))
+    for c212 in e[2:]:
+        v = c212[0]
+        if v:
+            ids.append(product_id(v, c212[1] if len(c212) > 1 else ""))
 
 
 def _imd(st: _State, seg: Segment) -> None:
@@ -254,14 +258,15 @@ def _qty(st: _State, seg: Segment) -> None:
         return
     line = st.line
     assert line is not None
-    e = seg.elements
+    e = seg[1]
     c186 = e[1] if len(e) > 1 else EMPTY
     rank = _QUANTITIES.get(c186[0])
     if rank is not None and rank < st.qty_rank:
         n = len(c186)
         v = c186[1] if n > 1 else ""
         if v:
-            line.quantity = number(v, seg, 1, 1, "ordered quantity", "6060", st.ctx)
+            line.quantity = Decimal(v) if v.isdigit() and v.isascii() else \
+                number(v, seg, 1, 1, "ordered quantity", "6060", st.ctx)
             line.unit = (c186[2] if n > 2 else "") or DEFAULT_UNIT
             st.qty_rank = rank
 
@@ -270,7 +275,7 @@ def _pri(st: _State, seg: Segment) -> None:
     if not st.in_line:
         return
     st.last = "PRI"
-    e = seg.elements
+    e = seg[1]
     c509 = e[1] if len(e) > 1 else EMPTY
     q = c509[0]
     if (q == "AAA" or q == "AAB") and q not in st.prices:
@@ -302,9 +307,9 @@ HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> PurchaseOrder:
     st = _State(ctx)
-    get = HANDLERS.get
-    for seg in segments:
-        h = get(seg.tag)
+    if not isinstance(segments, (list, tuple)):
+        segments = list(segments)
+    for seg, h in zip(segments, map(HANDLERS.get, map(_tag_of, segments))):
         if h is not None:
             h(st, seg)
         else:
