@@ -17,9 +17,11 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Optional, Sequence
+from operator import attrgetter, itemgetter
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from translators.canonical import Contact, Party, ProductId, Reference
+from translators.codes import FromCode, ToCode, from_code_for, invert, to_code_for
 from translators.edifact.events import DEFAULT_CHARS, Segment, ServiceChars
 from translators.findings import EDIError, Position
 
@@ -286,26 +288,10 @@ def split_text(value: str, width: int, limit: int, what: str) -> list[list[str]]
 
 # --------------------------------------------------------------------------- code tables
 
-def invert(table: dict[str, str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for k, v in table.items():
-        out.setdefault(v, k)
-    return out
-
-
-def from_code(table: dict[str, str], code: str) -> str:
-    v = table.get(code)
-    return v if v is not None else "edifact:" + code
-
-
-def to_code(table: dict[str, str], value: str, what: str) -> str:
-    code = table.get(value)
-    if code is not None:
-        return code
-    if value.startswith("edifact:"):
-        return value[8:]
-    raise EDIError(f"{what} {value!r} has no EDIFACT code (use one of "
-                   f"{', '.join(sorted(table))} or 'edifact:<code>')")
+#: invert(table), from_code(table, code), to_code(table, value, what): see
+#: translators.codes; unknown codes read and write as 'edifact:<code>'.
+from_code: FromCode = from_code_for("edifact")
+to_code: ToCode = to_code_for("edifact", "EDIFACT", allow_empty=True)
 
 
 #: 1225 message function (ORDERS, DESADV; ORDRSP purpose part).
@@ -506,6 +492,108 @@ def party_segments(party: Party) -> list[list]:
         if contact.email:
             segs.append(["COM", [contact.email, "EM"]])
     return segs
+
+
+# --------------------------------------------------------------------------- shared handlers
+# The ORDERS, ORDRSP and DESADV reader states all have ``ctx``, ``doc``, ``party``
+# (the party of the open NAD group, None outside one) and ``last`` (the trigger
+# of the open segment group: "head", "NAD", "NADRFF" (an RFF of the NAD group),
+# "CTA", "LIN", ... or "other").  ``doc_of(st, seg)`` returns the document and
+# raises MappingError when BGM has not come yet.
+
+Handler = Callable[[Any, Segment], None]
+DocOf = Callable[[Any, Segment], Any]
+
+#: ``st.last`` values inside a NAD group.
+PARTY_GROUP = ("NAD", "NADRFF", "CTA")
+
+#: ``st.in_line`` of the ORDERS and ORDRSP states (in a LIN group).
+in_line: Callable[[Any], bool] = attrgetter("in_line")
+
+
+def party_handlers(doc_of: DocOf, in_body: Callable[[Any], bool],
+                   cta_kept: Optional[Callable[[Any], bool]] = None) -> dict[str, Handler]:
+    """The NAD, CTA and COM handlers.
+
+    A NAD opens a party of the document, unless ``in_body(st)`` (the message is
+    past its heading: a NAD of a line or package group is no document party).
+    A CTA (contact name) and the COMs after it fill the party's contact; a CTA
+    outside a NAD group ends the open group (``st.last = "other"``) unless
+    ``cta_kept(st)``."""
+    def nad(st: Any, seg: Segment) -> None:
+        if in_body(st):
+            st.last = "other"
+            st.party = None
+            return
+        party = party_from_nad(seg)
+        doc_of(st, seg).parties.append(party)
+        st.party = party
+        st.last = "NAD"
+
+    def cta(st: Any, seg: Segment) -> None:
+        if st.last in PARTY_GROUP and st.party is not None:
+            add_cta(st.party, seg)
+            st.last = "CTA"
+        elif cta_kept is None or not cta_kept(st):
+            st.last = "other"
+
+    return {"NAD": nad, "CTA": cta, "COM": com_handler}
+
+
+def com_handler(st: Any, seg: Segment) -> None:
+    """COM after a CTA: the party contact's phone or e-mail."""
+    if st.last == "CTA" and st.party is not None:
+        add_com(st.party, seg)
+
+
+def header_rff(st: Any) -> bool:
+    """Open the group of an RFF in an ORDERS / ORDRSP state (``st.in_line``):
+    "LRFF" in a line group, "NADRFF" in a NAD group (a party reference such as
+    a VAT number: no canonical place), else "RFF".  True for the last, a
+    document-level reference the caller reads."""
+    if st.in_line:
+        st.last = "LRFF"
+        return False
+    if st.last in PARTY_GROUP:
+        st.last = "NADRFF"
+        return False
+    st.last = "RFF"
+    return True
+
+
+def note_handler(doc_of: DocOf) -> Handler:
+    """FTX in the heading (``st.last == "head"``): its text (C108 4440) becomes
+    a note of the document; elsewhere it is ignored."""
+    def ftx(st: Any, seg: Segment) -> None:
+        if st.last != "head":
+            return
+        e = seg.elements
+        if len(e) > 4:
+            text = " ".join(v for v in e[4] if v)
+            if text:
+                doc_of(st, seg).notes.append(text)
+    return ftx
+
+
+_tag_of = itemgetter(0)
+
+
+def dispatch(st: Any, segments: Iterable[Segment], handlers: Mapping[str, Handler],
+             keep: Mapping[str, frozenset[str]]) -> None:
+    """Run ``handlers`` (tag -> handler) over the body segments.  A segment
+    without a handler stays in the open segment group when its tag is in
+    ``keep[st.last]`` (the group's children), else it ends the group
+    (``st.last = "other"``)."""
+    if not isinstance(segments, (list, tuple)):
+        segments = list(segments)
+    children_of = keep.get
+    for seg, h in zip(segments, map(handlers.get, map(_tag_of, segments))):
+        if h is not None:
+            h(st, seg)
+        else:
+            children = children_of(st.last)
+            if children is None or seg.tag not in children:
+                st.last = "other"
 
 
 # --------------------------------------------------------------------------- references, notes

@@ -24,18 +24,17 @@ from __future__ import annotations
 
 import copy
 from decimal import Decimal
-from operator import itemgetter
-from typing import Callable, Iterable, Optional
+from typing import Iterable, Optional
 
 from translators.canonical import (
     Pack, Party, ProductId, Reference, ShipItem, ShipmentOrder, ShipNotice,
 )
 from translators.edifact.events import Segment
 from translators.edifact.mapping.common import (
-    DEFAULT_UNIT, EMPTY, PRODUCT_SCHEMES, PURPOSES, PURPOSES_OUT, MappingContext, MappingError,
-    add_com, add_cta, comp, date_of, decimal, description_segments, dtm, fmt_decimal, from_code,
-    imd_text, invert, item_segments, number, party_from_nad, party_segments, product_id, reference_from_rff,
-    reference_segment, to_code, unit_out,
+    DEFAULT_UNIT, EMPTY, PARTY_GROUP, PRODUCT_SCHEMES, PURPOSES, PURPOSES_OUT, Handler,
+    MappingContext, MappingError, comp, date_of, decimal, description_segments, dispatch, dtm,
+    fmt_decimal, from_code, imd_text, invert, item_segments, number, party_handlers,
+    party_segments, product_id, reference_from_rff, reference_segment, to_code, unit_out,
 )
 from translators.findings import EDIError
 
@@ -186,7 +185,7 @@ def _rff(st: _State, seg: Segment) -> None:
     if st.level == "cps":
         st.last = "other"
         return
-    if st.last in ("NAD", "NADRFF", "CTA"):
+    if st.last in PARTY_GROUP:
         st.last = "NADRFF"
         return
     st.last = "RFF"
@@ -208,28 +207,14 @@ def _rff(st: _State, seg: Segment) -> None:
             doc.references.append(ref)
 
 
-def _nad(st: _State, seg: Segment) -> None:
-    if st.level != "head":
-        st.last = "other"
-        st.party = None
-        return
-    party = party_from_nad(seg)
-    _doc(st, seg).parties.append(party)
-    st.party = party
-    st.last = "NAD"
+def _past_head(st: _State) -> bool:
+    """In a CPS or LIN group: a NAD there is no document party."""
+    return st.level != "head"
 
 
-def _cta(st: _State, seg: Segment) -> None:
-    if st.last in ("NAD", "NADRFF", "CTA") and st.party is not None:
-        add_cta(st.party, seg)
-        st.last = "CTA"
-    elif st.level != "line":
-        st.last = "other"
-
-
-def _com(st: _State, seg: Segment) -> None:
-    if st.last == "CTA" and st.party is not None:
-        add_com(st.party, seg)
+def _in_line(st: _State) -> bool:
+    """In a LIN group: a CTA there leaves the item's group open."""
+    return st.level == "line"
 
 
 def _tdt(st: _State, seg: Segment) -> None:
@@ -426,13 +411,18 @@ def _qty(st: _State, seg: Segment) -> None:
     cur.qty_rank = rank
 
 
-HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
-    "BGM": _bgm, "DTM": _dtm, "MEA": _mea, "RFF": _rff, "NAD": _nad, "CTA": _cta, "COM": _com,
+HANDLERS: dict[str, Handler] = {
+    "BGM": _bgm, "DTM": _dtm, "MEA": _mea, "RFF": _rff,
+    **party_handlers(_doc, _past_head, _in_line),
     "TDT": _tdt, "EQD": _eqd, "CPS": _cps, "PAC": _pac, "PCI": _pci, "GIN": _gin, "LIN": _lin,
     "PIA": _pia, "IMD": _imd, "QTY": _qty,
 }
 _LINE_CHILDREN = frozenset("PIA IMD MEA QTY ALI GIR DLM FTX MOA NAD TDT TMD HAN".split())
-_tag_of = itemgetter(0)
+#: st.last -> segments without a handler that keep that group open.
+_KEEP: dict[str, frozenset[str]] = {
+    "head": _HEAD_CHILDREN, "NAD": _NAD_CHILDREN, "NADRFF": _NAD_CHILDREN, "CTA": _NAD_CHILDREN,
+    "LIN": _LINE_CHILDREN,
+}
 _SCHEMES = PRODUCT_SCHEMES
 
 
@@ -490,28 +480,7 @@ def _expand(packs: list[Pack], nodes_of: dict[int, _Node]) -> list[Pack]:
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> ShipNotice:
     st = _State(ctx)
-    if not isinstance(segments, (list, tuple)):
-        segments = list(segments)
-    for seg, h in zip(segments, map(HANDLERS.get, map(_tag_of, segments))):
-        if h is not None:
-            h(st, seg)
-        else:
-            last = st.last
-            tag = seg.tag
-            if last == "head":
-                if tag not in _HEAD_CHILDREN:
-                    st.last = "other"
-            elif last in ("NAD", "NADRFF", "CTA"):
-                if tag not in _NAD_CHILDREN:
-                    st.last = "other"
-            elif last == "LIN":
-                if tag not in _LINE_CHILDREN:
-                    st.last = "other"
-            elif last in ("LPCI", "LGIN"):
-                if tag != "QTY":
-                    st.last = "other"
-            else:
-                st.last = "other"
+    dispatch(st, segments, HANDLERS, _KEEP)
     doc = st.doc
     if doc is None:
         raise MappingError("BGM segment (despatch advice number) is missing", None, None, None,

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from operator import itemgetter
-from typing import Callable, Iterable, Optional
+from typing import Iterable, Optional
 
 from translators.canonical import OrderLine, Party, PurchaseOrder
 from translators.edifact.events import Segment
 from translators.edifact.mapping.common import (
-    DEFAULT_UNIT, EMPTY, PURPOSES, PURPOSES_OUT, MappingContext, MappingError, add_com, add_cta,
-    comp, date_of, decimal, description_segments, dtm, fmt_decimal, from_code, imd_text, invert,
-    item_segments, note_segments, number, party_from_nad, party_segments, product_id,
-    reference_from_rff, reference_segment, required, to_code, unit_out,
+    DEFAULT_UNIT, EMPTY, PURPOSES, PURPOSES_OUT, Handler, MappingContext, MappingError, comp,
+    date_of, decimal, description_segments, dispatch, dtm, fmt_decimal, from_code, header_rff,
+    imd_text, in_line, invert, item_segments, note_handler, note_segments, number, party_handlers,
+    party_segments, product_id, reference_from_rff, reference_segment, required, to_code,
+    unit_out,
 )
 from translators.findings import EDIError
 
@@ -30,7 +30,11 @@ _LINE_CHILDREN = frozenset(
     "PIA IMD MEA QTY PCD ALI DTM MOA GIS GIN GIR QVR DOC PAI MTD FTX".split())
 _HEAD_CHILDREN = frozenset("PAI ALI IMD FTX GIR".split())
 _NAD_CHILDREN = frozenset("LOC FII DOC DTM COM".split())
-_tag_of = itemgetter(0)
+#: st.last -> segments without a handler that keep that group open.
+_KEEP: dict[str, frozenset[str]] = {
+    "LIN": _LINE_CHILDREN, "head": _HEAD_CHILDREN,
+    "NAD": _NAD_CHILDREN, "NADRFF": _NAD_CHILDREN, "CTA": _NAD_CHILDREN,
+}
 
 
 class _State:
@@ -119,25 +123,9 @@ def _dtm(st: _State, seg: Segment) -> None:
             st.ship_rank = 0
 
 
-def _ftx(st: _State, seg: Segment) -> None:
-    if st.last != "head":
-        return
-    e = seg.elements
-    if len(e) > 4:
-        text = " ".join(v for v in e[4] if v)
-        if text:
-            _doc(st, seg).notes.append(text)
-
-
 def _rff(st: _State, seg: Segment) -> None:
-    last = st.last
-    if st.in_line:
-        st.last = "LRFF"
+    if not header_rff(st):
         return
-    if last in ("NAD", "NADRFF", "CTA"):
-        st.last = "NADRFF"  # party reference (VAT number...): no canonical place
-        return
-    st.last = "RFF"
     ref = reference_from_rff(seg)
     if ref is None:
         return
@@ -146,30 +134,6 @@ def _rff(st: _State, seg: Segment) -> None:
         doc.release_number = ref.value
     else:
         doc.references.append(ref)
-
-
-def _nad(st: _State, seg: Segment) -> None:
-    if st.in_line:
-        st.last = "other"
-        st.party = None
-        return
-    party = party_from_nad(seg)
-    _doc(st, seg).parties.append(party)
-    st.party = party
-    st.last = "NAD"
-
-
-def _cta(st: _State, seg: Segment) -> None:
-    if st.last in ("NAD", "NADRFF", "CTA") and st.party is not None:
-        add_cta(st.party, seg)
-        st.last = "CTA"
-    else:
-        st.last = "other"
-
-
-def _com(st: _State, seg: Segment) -> None:
-    if st.last == "CTA" and st.party is not None:
-        add_com(st.party, seg)
 
 
 def _cux(st: _State, seg: Segment) -> None:
@@ -299,32 +263,16 @@ def _uns(st: _State, seg: Segment) -> None:
     st.last = "UNS"
 
 
-HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
-    "BGM": _bgm, "DTM": _dtm, "FTX": _ftx, "RFF": _rff, "NAD": _nad, "CTA": _cta, "COM": _com,
-    "CUX": _cux, "LIN": _lin, "PIA": _pia, "IMD": _imd, "QTY": _qty, "PRI": _pri, "UNS": _uns,
+HANDLERS: dict[str, Handler] = {
+    "BGM": _bgm, "DTM": _dtm, "FTX": note_handler(_doc), "RFF": _rff,
+    **party_handlers(_doc, in_line), "CUX": _cux, "LIN": _lin, "PIA": _pia, "IMD": _imd,
+    "QTY": _qty, "PRI": _pri, "UNS": _uns,
 }
 
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> PurchaseOrder:
     st = _State(ctx)
-    if not isinstance(segments, (list, tuple)):
-        segments = list(segments)
-    for seg, h in zip(segments, map(HANDLERS.get, map(_tag_of, segments))):
-        if h is not None:
-            h(st, seg)
-        else:
-            last = st.last
-            if last == "LIN":
-                if seg.tag not in _LINE_CHILDREN:
-                    st.last = "other"
-            elif last == "head":
-                if seg.tag not in _HEAD_CHILDREN:
-                    st.last = "other"
-            elif last in ("NAD", "NADRFF", "CTA"):
-                if seg.tag not in _NAD_CHILDREN:
-                    st.last = "other"
-            else:
-                st.last = "other"
+    dispatch(st, segments, HANDLERS, _KEEP)
     _finish_line(st)
     doc = st.doc
     if doc is None:

@@ -13,9 +13,10 @@ import datetime as _dt
 import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from translators.canonical import Contact, Party, ProductId
+from translators.codes import FromCode, ToCode, from_code_for, invert, to_code_for
 from translators.findings import EDIError, Position
 from translators.x12.events import Delimiters, Segment
 
@@ -213,26 +214,10 @@ def split_text(value: str, width: int, limit: int) -> list[str]:
 
 # --------------------------------------------------------------------------- code tables
 
-def invert(table: dict[str, str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for k, v in table.items():
-        out.setdefault(v, k)
-    return out
-
-
-def from_code(table: dict[str, str], code: str) -> str:
-    v = table.get(code)
-    return v if v is not None else "x12:" + code
-
-
-def to_code(table: dict[str, str], value: str, what: str) -> str:
-    code = table.get(value)
-    if code is not None:
-        return code
-    if value.startswith("x12:") and len(value) > 4:
-        return value[4:]
-    raise EDIError(f"{what} {value!r} has no X12 code (use one of "
-                   f"{', '.join(sorted(table))} or 'x12:<code>')")
+#: invert(table), from_code(table, code), to_code(table, value, what): see
+#: translators.codes; unknown codes read and write as 'x12:<code>'.
+from_code: FromCode = from_code_for("x12")
+to_code: ToCode = to_code_for("x12", "X12")
 
 
 #: X12 unit of measure (DE 355) -> UN/ECE Recommendation 20.
@@ -420,6 +405,17 @@ def note_handler(index: int, doc_of: Callable[[Any, Segment], Any]
             doc_of(st, seg).notes.append(v)
     return handler
 
+
+
+def dispatch(st: Any, segments: Iterable[Segment],
+             handlers: Mapping[str, Callable[[Any, Segment], None]]) -> None:
+    """Run ``handlers`` (tag -> handler) over the body segments; segments
+    without a handler are skipped."""
+    get = handlers.get
+    for seg in segments:
+        h = get(seg[0])
+        if h is not None:
+            h(st, seg)
 
 def add_n2(party: Party, seg: Segment) -> None:
     parts = [p for p in (text(seg, 1), text(seg, 2)) if p]

@@ -7,10 +7,9 @@ from translators.canonical import OrderLine, Party, PurchaseOrder, Reference
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
-    ADDRESS_HANDLERS, note_handler,
-    CONTACT_ROLES_OUT, PURPOSES, REFERENCE_QUALIFIERS, UNITS, MappingContext, MappingError,
-    contact_from_per, date, element, fmt_date, fmt_decimal, from_code,
-    header_contact_party, invert, is_header_contact, party_from_n1, party_segments,
+    ADDRESS_HANDLERS, CONTACT_ROLES_OUT, PURPOSES, REFERENCE_QUALIFIERS, UNITS, MappingContext,
+    MappingError, contact_from_per, date, dispatch, element, fmt_date, fmt_decimal, from_code,
+    header_contact_party, invert, is_header_contact, note_handler, party_from_n1, party_segments,
     per_segment, product_ids, product_pairs, purpose_out, reference_segment, reference_value,
     required, required_date, split_text, text, to_code, to_decimal, unit_out,
 )
@@ -199,12 +198,7 @@ HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> PurchaseOrder:
     st = _State(ctx)
-    handlers = HANDLERS
-    get = handlers.get
-    for seg in segments:
-        h = get(seg.tag)
-        if h is not None:
-            h(st, seg)
+    dispatch(st, segments, HANDLERS)
     if st.doc is None:
         raise MappingError("BEG segment (purchase order number and date) is missing",
                            None, None, ctx)

@@ -7,12 +7,11 @@ from translators.canonical import OrderResponse, Party, Reference, ResponseLine
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
-    ADDRESS_HANDLERS, note_handler,
-    CONTACT_ROLES_OUT, PURPOSES, REFERENCE_QUALIFIERS, MappingContext, MappingError, 
-    contact_from_per, date, decimal, element, fmt_date, fmt_decimal, from_code,
-    header_contact_party, is_header_contact, party_from_n1, party_segments, per_segment,
-    product_ids, product_pairs, purpose_out, reference_segment, reference_value, required,
-    required_date, split_text, text, unit_in, unit_out,
+    ADDRESS_HANDLERS, CONTACT_ROLES_OUT, PURPOSES, REFERENCE_QUALIFIERS, MappingContext,
+    MappingError, contact_from_per, date, decimal, dispatch, element, fmt_date, fmt_decimal,
+    from_code, header_contact_party, is_header_contact, note_handler, party_from_n1,
+    party_segments, per_segment, product_ids, product_pairs, purpose_out, reference_segment,
+    reference_value, required, required_date, split_text, text, unit_in, unit_out,
 )
 
 #: BAK02 acknowledgment type (DE 587) -> OrderResponse.status.
@@ -232,11 +231,7 @@ HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> OrderResponse:
     st = _State(ctx)
-    get = HANDLERS.get
-    for seg in segments:
-        h = get(seg.tag)
-        if h is not None:
-            h(st, seg)
+    dispatch(st, segments, HANDLERS)
     _finish_line(st)
     if st.doc is None:
         raise MappingError("BAK segment (acknowledgment header) is missing", None, None, ctx)

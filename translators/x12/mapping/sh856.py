@@ -17,12 +17,11 @@ from translators.canonical import Pack, Party, Reference, ShipItem, ShipmentOrde
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
-    ADDRESS_HANDLERS,
-    PURPOSES, REFERENCE_QUALIFIERS, UNITS, MappingContext, MappingError, 
-    contact_from_per, date, decimal, element, fmt_date, fmt_decimal, from_code, invert,
+    ADDRESS_HANDLERS, PURPOSES, REFERENCE_QUALIFIERS, UNITS, MappingContext, MappingError,
+    contact_from_per, date, decimal, dispatch, element, fmt_date, fmt_decimal, from_code, invert,
     party_from_n1, party_segments, product_ids, product_pairs, purpose_out, reference_segment,
-    reference_value, required, required_date, required_decimal, split_text, text, to_code, to_decimal, unit_in,
-    unit_out,
+    reference_value, required, required_date, required_decimal, split_text, text, to_code,
+    to_decimal, unit_in, unit_out,
 )
 
 #: TD504 transportation method (DE 91) -> ShipNotice.transport_mode.
@@ -409,11 +408,7 @@ def _build(st: _State, doc: ShipNotice) -> None:
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> ShipNotice:
     st = _State(ctx)
-    get = HANDLERS.get
-    for seg in segments:
-        h = get(seg[0])
-        if h is not None:
-            h(st, seg)
+    dispatch(st, segments, HANDLERS)
     doc = st.doc
     if doc is None:
         raise MappingError("BSN segment (shipment id and date) is missing", None, None, ctx)
