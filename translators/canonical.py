@@ -33,7 +33,7 @@ class CanonicalError(ValueError):
     """A canonical document (usually JSON from a user) is malformed."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Reference:
     """A reference number with its canonical qualifier (contract, vendor_order...)."""
 
@@ -41,14 +41,14 @@ class Reference:
     value: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Contact:
     name: Optional[str] = None
     phone: Optional[str] = None
     email: Optional[str] = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Party:
     role: str
     name: Optional[str] = None
@@ -62,13 +62,13 @@ class Party:
     contact: Optional[Contact] = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ProductId:
     scheme: str
     value: str
 
 
-@dataclass
+@dataclass(slots=True)
 class OrderLine:
     line_number: str
     quantity: Decimal
@@ -80,7 +80,7 @@ class OrderLine:
     requested_ship_date: Optional[_dt.date] = None
 
 
-@dataclass
+@dataclass(slots=True)
 class PurchaseOrder:
     number: str
     date: _dt.date
@@ -96,7 +96,7 @@ class PurchaseOrder:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ResponseLine:
     line_number: str
     # accepted | quantity_changed | date_changed | price_changed | changed |
@@ -111,7 +111,7 @@ class ResponseLine:
     description: Optional[str] = None
 
 
-@dataclass
+@dataclass(slots=True)
 class OrderResponse:
     number: str
     date: _dt.date
@@ -127,14 +127,14 @@ class OrderResponse:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Lot:
     number: str
     quantity: Optional[Decimal] = None
     expiry_date: Optional[_dt.date] = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ShipItem:
     line_number: Optional[str]
     quantity: Decimal
@@ -147,7 +147,7 @@ class ShipItem:
     description: Optional[str] = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Pack:
     sscc: Optional[str] = None
     package_type: Optional[str] = None  # UN/ECE Rec 21 style code or prefixed raw (CTN, PLT...)
@@ -155,7 +155,7 @@ class Pack:
     packs: list["Pack"] = field(default_factory=list)  # e.g. cartons on a pallet
 
 
-@dataclass
+@dataclass(slots=True)
 class ShipmentOrder:
     order_number: str
     order_date: Optional[_dt.date] = None
@@ -163,7 +163,7 @@ class ShipmentOrder:
     packs: list[Pack] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ShipNotice:
     number: str
     date: _dt.date
@@ -183,7 +183,7 @@ class ShipNotice:
     orders: list[ShipmentOrder] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class AckError:
     """One error reported inside an acknowledgment (AK3/AK4, IK3/IK4, UCS/UCD)."""
 
@@ -199,7 +199,7 @@ class AckError:
     level: str = "segment"  # segment | element
 
 
-@dataclass
+@dataclass(slots=True)
 class AckedTransaction:
     set_id: str  # AK201 / UCM 0065
     control_number: str  # AK202 / UCM 0062
@@ -209,7 +209,7 @@ class AckedTransaction:
     implementation_reference: Optional[str] = None
 
 
-@dataclass
+@dataclass(slots=True)
 class FunctionalAck:
     """997, 999 or CONTRL answering one of our outbound groups/interchanges."""
 
