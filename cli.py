@@ -68,54 +68,73 @@ STANDARD = click.option("--standard", type=click.Choice(["x12", "edifact"]), def
                         help="Input standard (detected from the first bytes when omitted).")
 
 
+FILES = click.argument("files", nargs=-1, required=True,
+                       type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+
+
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@FILES
 @STANDARD
 @click.option("--compact", is_flag=True, help="One document per line instead of indented JSON.")
-def translate(file: str, standard: Optional[str], compact: bool) -> None:
-    """Translate FILE to canonical JSON: a list of documents with their
-    type, standard, version, sender/receiver, control numbers, content and errors.
+def translate(files: tuple[str, ...], standard: Optional[str], compact: bool) -> None:
+    """Translate FILES to canonical JSON: one list of documents with their
+    type, standard, version, sender/receiver, control numbers, content and errors
+    (each names its file).
 
     Exit status 1 when any interchange has errors."""
-    stream, name = _open_input(file)
     failed = False
     out = sys.stdout
     indent = None if compact else 2
-    with stream:
-        out.write("[")
-        first = True
-        for item in pipeline.translate(stream, standard=standard):
-            if item.has_errors:
-                failed = True
-            out.write("\n" if first else ",\n")
-            first = False
-            out.write(json.dumps(_item_json(item, name), indent=indent, ensure_ascii=False))
-        out.write("\n]\n" if not first else "]\n")
+    out.write("[")
+    first = True
+    for file in files:
+        stream, name = _open_input(file)
+        with stream:
+            for item in pipeline.translate(stream, standard=standard):
+                if item.has_errors:
+                    failed = True
+                out.write("\n" if first else ",\n")
+                first = False
+                out.write(json.dumps(_item_json(item, name), indent=indent, ensure_ascii=False))
+    out.write("\n]\n" if not first else "]\n")
     sys.exit(1 if failed else 0)
 
 
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@FILES
 @STANDARD
 @click.option("--ack", "show_ack", is_flag=True,
               help="Print the acknowledgments (TA1/997/999/CONTRL) the gateway would send.")
 @click.option("--ack-type", type=click.Choice(["997", "999"]), default=None,
               help="X12 only: force 997 or 999 (default: 997 for 004010, 999 for 005010).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def validate(file: str, standard: Optional[str], show_ack: bool, ack_type: Optional[str],
-             as_json: bool) -> None:
-    """Validate FILE.  Exit 0 when every interchange is valid, 1 otherwise.
+def validate(files: tuple[str, ...], standard: Optional[str], show_ack: bool,
+             ack_type: Optional[str], as_json: bool) -> None:
+    """Validate FILES.  Exit 0 when every interchange of every file is valid, 1 otherwise.
 
     Each error names the file, interchange, group, transaction set, segment
     position and tag, element position and the acknowledgment code."""
+    all_valid = True
+    reports = []
+    for file in files:
+        valid, report = _validate_one(file, standard, show_ack, ack_type, as_json)
+        all_valid = all_valid and valid
+        reports.append(report)
+    if as_json:
+        click.echo(json.dumps(reports[0] if len(reports) == 1 else reports, indent=2,
+                              ensure_ascii=False))
+    sys.exit(0 if all_valid else 1)
+
+
+def _validate_one(file: str, standard: Optional[str], show_ack: bool, ack_type: Optional[str],
+                  as_json: bool) -> tuple[bool, dict[str, Any]]:
     stream, name = _open_input(file)
     report = pipeline.ValidationReport()
+    acks = []
+    rows = []
     with stream:
-        items = pipeline.validate(stream, standard=standard, acks=show_ack, ack_type=ack_type,
-                                  report=report)
-        acks = []
-        rows = []
-        for item in items:
+        for item in pipeline.validate(stream, standard=standard, acks=show_ack,
+                                      ack_type=ack_type, report=report):
             if isinstance(item, pipeline.Ack):
                 acks.append(item)
                 continue
@@ -124,25 +143,23 @@ def validate(file: str, standard: Optional[str], show_ack: bool, ack_type: Optio
                 if not as_json:
                     label = "error" if f.severity == "error" else "warning"
                     click.echo(f"{label}: {f.describe(name)}")
-    if as_json:
-        click.echo(json.dumps({
-            "file": name, "valid": report.valid,
-            "interchanges": report.interchanges, "transactions": report.transactions,
-            "errors": [_finding_json(f) for f in rows if f.severity == "error"],
-            "warnings": [_finding_json(f) for f in rows if f.severity != "error"],
-            "acks": [a.to_json() for a in acks],
-        }, indent=2, ensure_ascii=False))
-    else:
-        errors = sum(1 for f in rows if f.severity == "error")
-        warnings = len(rows) - errors
+    summary = {
+        "file": name, "valid": report.valid,
+        "interchanges": report.interchanges, "transactions": report.transactions,
+        "errors": [_finding_json(f) for f in rows if f.severity == "error"],
+        "warnings": [_finding_json(f) for f in rows if f.severity != "error"],
+        "acks": [a.to_json() for a in acks],
+    }
+    if not as_json:
+        errors = len(summary["errors"])
         verdict = "valid" if report.valid else "INVALID"
         click.echo(f"{name}: {verdict}: {report.interchanges} interchange(s), "
                    f"{report.transactions} transaction(s), {errors} error(s), "
-                   f"{warnings} warning(s)")
+                   f"{len(rows) - errors} warning(s)")
         for ack in acks:
             click.echo(f"--- {ack.kind} answering interchange {ack.answers} ({ack.status})")
             click.echo(ack.text, nl=not ack.text.endswith("\n"))
-    sys.exit(0 if report.valid else 1)
+    return report.valid, summary
 
 
 @main.command()

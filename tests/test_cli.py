@@ -229,3 +229,19 @@ def test_render_rejects_bad_separators(tmp_path, standard, separators, message):
     r = CliRunner().invoke(cli.main, ["render", str(src), "--standard", standard, "--version",
                                       version, "--separators", separators])
     assert r.exit_code == 2 and message in r.output
+
+
+def test_validate_and_translate_several_files(tmp_path):
+    bad = tmp_path / "bad.x12"
+    bad.write_bytes(X12_850.read_bytes().replace(b"SE*20*0001~", b"SE*19*0001~"))
+    r = run("validate", str(X12_850), str(ORDERS))
+    assert r.exit_code == 0
+    assert f"{X12_850}: valid" in r.output and f"{ORDERS}: valid" in r.output
+    r = run("validate", str(X12_850), str(bad), "--json")
+    assert r.exit_code == 1
+    data = json.loads(r.output)
+    assert [d["valid"] for d in data] == [True, False]
+    assert data[1]["errors"][0]["field"] == "AK502" and data[1]["file"] == str(bad)
+    docs = json.loads(run("translate", str(X12_850), str(ORDERS)).output)
+    assert [(d["file"], d["standard"]) for d in docs] == [(str(X12_850), "x12"),
+                                                          (str(ORDERS), "edifact")]
