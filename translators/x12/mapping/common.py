@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
-from translators.canonical import Contact, Party, ProductId
+from translators.canonical import Contact, Party, ProductId, Reference
 from translators.codes import FromCode, ToCode, from_code_for, invert, to_code_for
 from translators.findings import EDIError, Position
 from translators.x12.events import Delimiters, Segment
@@ -386,6 +386,42 @@ def n3_handler(st: Any, seg: Segment) -> None:
 def n4_handler(st: Any, seg: Segment) -> None:
     if st.party is not None:
         add_n4(st.party, seg)
+
+
+def heading_handlers(doc_of: Callable[[Any, Segment], Any], contact_role: str
+                     ) -> dict[str, Callable[[Any, Segment], None]]:
+    """CUR, REF, PER and N1 of an 850/855 heading (ignored in the detail, where
+    the states keep ``in_detail`` true).  A PER outside an N1 loop becomes a
+    party with only a contact, of ``contact_role`` unless PER01 says otherwise."""
+    def cur(st: Any, seg: Segment) -> None:
+        v = element(seg, 2)
+        if v and not st.in_detail:
+            doc_of(st, seg).currency = v
+
+    def ref(st: Any, seg: Segment) -> None:
+        if st.in_detail or st.party is not None:
+            return
+        value = reference_value(seg)
+        q = element(seg, 1)
+        if value and q:
+            doc_of(st, seg).references.append(
+                Reference(from_code(REFERENCE_QUALIFIERS, q), value))
+
+    def per(st: Any, seg: Segment) -> None:
+        if st.party is not None:
+            st.party.contact = contact_from_per(seg)
+        elif not st.in_detail:
+            st.header_parties.append(header_contact_party(seg, contact_role))
+
+    def n1(st: Any, seg: Segment) -> None:
+        if st.in_detail:
+            st.party = None
+            return
+        party = party_from_n1(seg)
+        doc_of(st, seg).parties.append(party)
+        st.party = party
+
+    return {"CUR": cur, "REF": ref, "PER": per, "N1": n1}
 
 
 ADDRESS_HANDLERS: dict[str, Callable[[Any, Segment], None]] = {

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Optional
 
-from translators.canonical import OrderLine, Party, PurchaseOrder, Reference
+from translators.canonical import OrderLine, Party, PurchaseOrder
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
-    ADDRESS_HANDLERS, CONTACT_ROLES_OUT, PURPOSES, REFERENCE_QUALIFIERS, UNITS, MappingContext,
-    MappingError, contact_from_per, date, dispatch, element, fmt_date, fmt_decimal, from_code,
-    header_contact_party, invert, is_header_contact, note_handler, party_from_n1, party_segments,
-    per_segment, product_ids, product_pairs, purpose_out, reference_segment, reference_value,
-    required, required_date, split_text, text, to_code, to_decimal, unit_out,
+    ADDRESS_HANDLERS, CONTACT_ROLES_OUT, PURPOSES, UNITS, date, dispatch, element, fmt_date,
+    fmt_decimal, from_code, heading_handlers, invert, is_header_contact, MappingContext,
+    MappingError, note_handler, party_segments, per_segment, product_ids, product_pairs,
+    purpose_out, reference_segment, required, required_date, split_text, text, to_code, to_decimal,
+    unit_out,
 )
 
 #: BEG02 purchase order type (DE 92).
@@ -66,26 +66,10 @@ def _beg(st: _State, seg: Segment) -> None:
     )
 
 
-def _cur(st: _State, seg: Segment) -> None:
-    v = element(seg, 2)
-    if v and not st.in_detail:
-        _doc(st, seg).currency = v
 
 
-def _ref(st: _State, seg: Segment) -> None:
-    if st.in_detail or st.party is not None:
-        return
-    value = reference_value(seg)
-    q = element(seg, 1)
-    if value and q:
-        _doc(st, seg).references.append(Reference(from_code(REFERENCE_QUALIFIERS, q), value))
 
 
-def _per(st: _State, seg: Segment) -> None:
-    if st.party is not None:
-        st.party.contact = contact_from_per(seg)
-    elif not st.in_detail:
-        st.header_parties.append(header_contact_party(seg, "buyer"))
 
 
 def _dtm(st: _State, seg: Segment) -> None:
@@ -125,13 +109,6 @@ def _dtm(st: _State, seg: Segment) -> None:
 
 
 
-def _n1(st: _State, seg: Segment) -> None:
-    if st.in_detail:
-        st.party = None
-        return
-    party = party_from_n1(seg)
-    _doc(st, seg).parties.append(party)
-    st.party = party
 
 
 
@@ -189,10 +166,11 @@ def _ctt(st: _State, seg: Segment) -> None:
 
 
 HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
-    "BEG": _beg, "CUR": _cur, "REF": _ref, "PER": _per, "DTM": _dtm,
-    "MSG": note_handler(1, _doc), "NTE": note_handler(2, _doc), "N1": _n1,
+    "BEG": _beg, "DTM": _dtm,
+    "MSG": note_handler(1, _doc), "NTE": note_handler(2, _doc),
     **ADDRESS_HANDLERS,
     "PO1": _po1, "PID": _pid, "CTT": _ctt,
+    **heading_handlers(_doc, "buyer"),
 }
 
 

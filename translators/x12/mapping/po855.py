@@ -7,11 +7,10 @@ from translators.canonical import OrderResponse, Party, Reference, ResponseLine
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
-    ADDRESS_HANDLERS, CONTACT_ROLES_OUT, PURPOSES, REFERENCE_QUALIFIERS, MappingContext,
-    MappingError, contact_from_per, date, decimal, dispatch, element, fmt_date, fmt_decimal,
-    from_code, header_contact_party, is_header_contact, note_handler, party_from_n1,
-    party_segments, per_segment, product_ids, product_pairs, purpose_out, reference_segment,
-    reference_value, required, required_date, split_text, text, unit_in, unit_out,
+    ADDRESS_HANDLERS, CONTACT_ROLES_OUT, PURPOSES, date, decimal, dispatch, element, fmt_date,
+    fmt_decimal, from_code, heading_handlers, is_header_contact, MappingContext, MappingError,
+    note_handler, party_segments, per_segment, product_ids, product_pairs, purpose_out,
+    reference_segment, required, required_date, split_text, text, unit_in, unit_out,
 )
 
 #: BAK02 acknowledgment type (DE 587) -> OrderResponse.status.
@@ -78,36 +77,13 @@ def _bak(st: _State, seg: Segment) -> None:
         st.doc.references.append(Reference("contract", contract))
 
 
-def _cur(st: _State, seg: Segment) -> None:
-    v = element(seg, 2)
-    if v and not st.in_detail:
-        _doc(st, seg).currency = v
-
-
-def _ref(st: _State, seg: Segment) -> None:
-    if st.in_detail or st.party is not None:
-        return
-    value = reference_value(seg)
-    q = element(seg, 1)
-    if value and q:
-        _doc(st, seg).references.append(Reference(from_code(REFERENCE_QUALIFIERS, q), value))
-
-
-def _per(st: _State, seg: Segment) -> None:
-    if st.party is not None:
-        st.party.contact = contact_from_per(seg)
-    elif not st.in_detail:
-        st.header_parties.append(header_contact_party(seg, "seller"))
 
 
 
-def _n1(st: _State, seg: Segment) -> None:
-    if st.in_detail:
-        st.party = None
-        return
-    party = party_from_n1(seg)
-    _doc(st, seg).parties.append(party)
-    st.party = party
+
+
+
+
 
 
 
@@ -222,10 +198,11 @@ def _ctt(st: _State, seg: Segment) -> None:
 
 
 HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
-    "BAK": _bak, "CUR": _cur, "REF": _ref, "PER": _per, "DTM": _dtm,
-    "MSG": note_handler(1, _doc), "NTE": note_handler(2, _doc), "N1": _n1,
+    "BAK": _bak, "DTM": _dtm,
+    "MSG": note_handler(1, _doc), "NTE": note_handler(2, _doc),
     **ADDRESS_HANDLERS,
     "PO1": _po1, "CTP": _ctp, "PID": _pid, "ACK": _ack, "SCH": _sch, "CTT": _ctt,
+    **heading_handlers(_doc, "seller"),
 }
 
 
