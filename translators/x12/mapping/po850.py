@@ -74,38 +74,26 @@ def _beg(st: _State, seg: Segment) -> None:
 
 def _dtm(st: _State, seg: Segment) -> None:
     q = element(seg, 1)
-    line = st.line
-    if line is not None:
-        rank = DELIVERY_DATES.get(q)
-        if rank is not None and rank < st.line_delivery_rank:
+    if st.line is not None:
+        _ranked_date(st, seg, q, st.line, "line_delivery_rank", "line_ship_rank")
+    elif not st.in_detail:
+        _ranked_date(st, seg, q, _doc(st, seg), "delivery_rank", "ship_rank")
+
+
+def _ranked_date(st: _State, seg: Segment, q: str, target: object, delivery_rank: str,
+                 ship_rank: str) -> None:
+    """DTM02 becomes the requested delivery or ship date of ``target`` (the line or the
+    order) when its qualifier ranks better than the one already taken (e.g. 002
+    delivery requested before 010 requested ship; see DELIVERY_DATES/SHIP_DATES)."""
+    for table, field, rank_attr in ((DELIVERY_DATES, "requested_delivery_date", delivery_rank),
+                                    (SHIP_DATES, "requested_ship_date", ship_rank)):
+        rank = table.get(q)
+        if rank is not None and rank < getattr(st, rank_attr):
             d = date(seg, 2, "date", st.ctx)
             if d is not None:
-                line.requested_delivery_date = d
-                st.line_delivery_rank = rank
+                setattr(target, field, d)
+                setattr(st, rank_attr, rank)
             return
-        rank = SHIP_DATES.get(q)
-        if rank is not None and rank < st.line_ship_rank:
-            d = date(seg, 2, "date", st.ctx)
-            if d is not None:
-                line.requested_ship_date = d
-                st.line_ship_rank = rank
-        return
-    if st.in_detail:
-        return
-    doc = _doc(st, seg)
-    rank = DELIVERY_DATES.get(q)
-    if rank is not None and rank < st.delivery_rank:
-        d = date(seg, 2, "date", st.ctx)
-        if d is not None:
-            doc.requested_delivery_date = d
-            st.delivery_rank = rank
-        return
-    rank = SHIP_DATES.get(q)
-    if rank is not None and rank < st.ship_rank:
-        d = date(seg, 2, "date", st.ctx)
-        if d is not None:
-            doc.requested_ship_date = d
-            st.ship_rank = rank
 
 
 
