@@ -285,3 +285,58 @@ def test_856_and_desadv_give_the_same_ship_notice():
     item = pallet["packs"][0]["items"][0]
     assert item["lot"] == "LOT-7" and item["serials"] == ["SN1", "SN3"]
     assert doc["transport_mode"] == "road" and doc["weight_unit"] == "KGM"
+
+
+# ----------------------------------------------- 855 / ORDRSP: one line per status part
+
+X12_855_SPLIT = ISA + """GS*PR*SENDER*RECEIVER*20261120*1200*4*X*004010~
+ST*855*0001~
+BAK*00*AC*PO-200*20261119****R-9*20261120~
+PO1*1*100*EA*2.5**VP*V-1~
+PID*F****Widget~
+ACK*IA*60*EA*068*20261201~
+ACK*IB*40*EA*068*20261215~
+PO1*2*5*EA*1**VP*V-2~
+ACK*IA*5*EA~
+CTT*2~
+SE*10*0001~
+GE*1*4~
+IEA*1*000000001~
+"""
+
+EDIFACT_ORDRSP_SPLIT = """UNA:+.? '
+UNB+UNOC:3+SENDER:ZZZ+RECEIVER:ZZZ+261120:1200+4'
+UNH+1+ORDRSP:D:96A:UN:EAN005'
+BGM+231+R-9+4'
+DTM+137:20261120:102'
+RFF+ON:PO-200'
+DTM+171:20261119:102'
+LIN+1+5'
+PIA+5+V-1:SA'
+IMD+F++:::Widget'
+QTY+21:100:EA'
+QTY+113:60:EA'
+QTY+83:40:EA'
+DTM+69:20261201:102'
+DTM+191:20261215:102'
+PRI+AAA:2.5'
+LIN+2+5'
+PIA+5+V-2:SA'
+QTY+21:5:EA'
+QTY+113:5:EA'
+PRI+AAA:1'
+UNS+S'
+CNT+2:2'
+UNT+22+1'
+UNZ+1+4'
+"""
+
+
+def test_855_two_acks_and_ordrsp_backorder_quantity_give_the_same_parts():
+    doc = same(X12_855_SPLIT, EDIFACT_ORDRSP_SPLIT)
+    assert [(ln["line_number"], ln["status"], ln["quantity"], ln.get("scheduled_date"))
+            for ln in doc["lines"]] == [
+        ("1", "accepted", "60", "2026-12-01"), ("1", "backordered", "40", "2026-12-15"),
+        ("2", "accepted", "5", None)]
+    assert all(ln["ordered_quantity"] == "100" and ln["description"] == "Widget"
+               for ln in doc["lines"][:2])

@@ -293,6 +293,36 @@ def test_ordrsp_quantities_price_and_schedule():
     assert line.product_ids == [ProductId("gtin", "4012345000009")]
 
 
+def test_ordrsp_delivered_and_backorder_quantities_give_two_parts():
+    resp = _ordrsp("LIN+1+5+4012345000009:EN'IMD+F++:::Widget'QTY+21:100:PCE'"
+                   "QTY+113:60:PCE'QTY+83:40'DTM+69:20261201:102'DTM+191:20261215:102'"
+                   "PRI+AAA:2.5'LIN+2+6'QTY+21:5'QTY+113:5'QTY+83:1:KGM'")
+    first, second, third, fourth = resp.lines
+    assert (first.status, first.quantity, first.scheduled_date) == (
+        "accepted", 60, dt.date(2026, 12, 1))
+    assert (second.status, second.quantity, second.scheduled_date) == (
+        "backordered", 40, dt.date(2026, 12, 15))
+    for part in (first, second):
+        assert part.line_number == "1" and part.ordered_quantity == 100
+        assert part.unit == "PCE" and part.unit_price == Decimal("2.5")
+        assert part.description == "Widget"
+        assert part.product_ids == [ProductId("gtin", "4012345000009")]
+    assert (third.status, third.quantity, fourth.status, fourth.quantity) == (
+        "changed", 5, "backordered", 1)
+    assert fourth.unit == "KGM" and fourth.scheduled_date is None
+
+
+def test_ordrsp_backorder_with_action_3_stays_one_line():
+    # the single-line encoding of a backordered line (documented rule): no split, and
+    # DTM 191 only dates a backorder part
+    resp = _ordrsp("LIN+1+3'QTY+21:10'QTY+113:6'QTY+83:4'DTM+191:20261215:102'")
+    (line,) = resp.lines
+    assert (line.status, line.quantity, line.scheduled_date) == ("backordered", 6, None)
+    # without a committed quantity an accepted LIN ignores QTY 83, as before
+    (line,) = _ordrsp("LIN+1+5'QTY+21:10'QTY+83:4'").lines
+    assert (line.status, line.quantity) == ("accepted", None)
+
+
 DESADV_TEXT = (
     "UNB+UNOC:3+S+R+260501:1200+1'UNH+1+DESADV:D:01B:UN:EAN007'BGM+351+DN-1+9'"
     "DTM+137:20260503:102'DTM+11:20260503:102'DTM+132:20260506:102'MEA+WT+AAD+KGM:250,5'"

@@ -213,6 +213,43 @@ def test_non_latin_text_in_unoy_and_unoe():
         assert back == doc
 
 
+def split_response() -> OrderResponse:
+    """Line 1: 60 accepted now and 40 backordered (one LIN with QTY 113 + QTY 83)."""
+    shared = dict(unit="PCE", ordered_quantity=D(100), unit_price=D("2.50"),
+                  product_ids=[ProductId("gtin", "4012345000009"), ProductId("vendor", "V1")],
+                  description="Item " + TRICKY)
+    return OrderResponse(
+        number="R-1", date=dt.date(2026, 5, 2), order_number="PO-1",
+        status="accepted_with_changes", order_date=dt.date(2026, 5, 1),
+        lines=[ResponseLine("1", "accepted", D(60), scheduled_date=dt.date(2026, 12, 1),
+                            **shared),
+               ResponseLine("1", "backordered", D(40), scheduled_date=dt.date(2026, 12, 15),
+                            **shared),
+               ResponseLine("2", "changed", D(3), "PCE", D(3)),
+               ResponseLine("2", "backordered", D(2), "PCE", D(3)),
+               ResponseLine("3", "quantity_changed", D(6), "PCE", D(10)),
+               ResponseLine("3", "backordered", D(4), "PCE", D(10))])
+
+
+@pytest.mark.parametrize("envelope", ENVELOPES)
+def test_split_line_roundtrip(envelope):
+    doc = split_response()
+    written = render([doc], envelope, MemoryControlNumbers(), now=NOW)
+    text = written.text
+    sep = envelope.chars.element if envelope.chars else "+"
+    comp = envelope.chars.component if envelope.chars else ":"
+    # lines 1 and 2 each become one LIN with QTY 113 and QTY 83; line 3's first part
+    # (quantity_changed, LIN 1229 3) cannot carry a backorder part: two LINs
+    assert text.count(f"LIN{sep}1{sep}") == 1 and text.count(f"LIN{sep}2{sep}") == 1
+    assert text.count(f"LIN{sep}3{sep}") == 2
+    assert f"QTY{sep}83{comp}40{comp}PCE" in text
+    assert f"DTM{sep}191{comp}20261215{comp}102" in text
+    assert f"CNT{sep}2{comp}4" in text
+    (back,), findings = read_back(written.encode())
+    assert not [f for f in findings if f.severity == "error"]
+    assert back == doc
+
+
 def test_status_read_back_depends_on_consistent_fields():
     # a line marked quantity_changed whose quantities are equal carries no
     # quantity signal: it reads back as the next applicable status (documented)

@@ -105,12 +105,18 @@ def test_stupidedi_855_minor_changes_multiple_acks(corpus_dir):
     (ack,) = corpus_docs(corpus_dir, "stupidedi/004010_X358_SC855_pass_po-ack-minor-changes.edi")
     assert ack.status == "accepted_with_changes" and ack.number == "XX-1234"
     assert [(r.qualifier, r.value) for r in ack.references] == [("contract", "AE123")]  # BAK07
-    line1, line2, line3 = ack.lines
-    # ACK IP + DR + IQ + IS on one line
-    assert line1.status == "changed" and line1.quantity == 20 and line1.ordered_quantity == 25
-    assert line1.unit_price == D(9)  # CTP03 overrides PO104 9.5
-    assert line1.scheduled_date == dt.date(2017, 5, 20)
-    assert ProductId("manufacturer", "XX-1234-A") in line1.product_ids  # substitute from ACK
+    # PO1 1 carries ACK IP + DR + IQ + IS: one ResponseLine per ACK (status part)
+    *parts, line2, line3 = ack.lines
+    assert [p.status for p in parts] == [
+        "price_changed", "date_changed", "quantity_changed", "substituted"]
+    assert {p.line_number for p in parts} == {"1"}
+    assert all(p.ordered_quantity == 25 and p.unit == "EA" for p in parts)
+    assert all(p.unit_price == D(9) for p in parts)  # CTP03 overrides PO104 9.5
+    assert [p.quantity for p in parts] == [None, None, 20, None]
+    assert [p.scheduled_date for p in parts] == [None, dt.date(2017, 5, 20), None, None]
+    # the substitute's id from ACK07/08 belongs to the IS part only
+    assert ProductId("manufacturer", "XX-1234-A") in parts[3].product_ids
+    assert all(ProductId("manufacturer", "XX-1234-A") not in p.product_ids for p in parts[:3])
     assert (line2.status, line3.status) == ("accepted", "rejected")
     assert ack.parties == [ack.parties[0]] and ack.parties[0].role == "supplier"
     assert ack.parties[0].contact.phone == "1-800-555-1212"
@@ -267,10 +273,44 @@ def test_missing_header_segment():
 def test_855_statuses():
     ack = read("855", "BAK*00*RJ*PO1*20261120~PO1*1*5*EA~PO1*2*5*EA~ACK*IA*5*EA~ACK*IR~")
     assert ack.status == "rejected"
-    assert [line.status for line in ack.lines] == ["rejected", "rejected"]
+    # PO1 1 has no ACK: rejected with the header; PO1 2 has two ACKs: two parts
+    assert [line.status for line in ack.lines] == ["rejected", "accepted", "rejected"]
+    assert [line.line_number for line in ack.lines] == ["1", "2", "2"]
+    assert [line.quantity for line in ack.lines] == [None, 5, None]
     ack = read("855", "BAK*00*ZZ*PO1*20261120~PO1*1*5*EA~ACK*IB*5*EA*068*20270101~ACK*IB~")
-    assert ack.status == "x12:ZZ" and ack.lines[0].status == "backordered"
-    assert ack.lines[0].scheduled_date == dt.date(2027, 1, 1)
+    assert ack.status == "x12:ZZ"
+    assert [line.status for line in ack.lines] == ["backordered", "backordered"]
+    assert [line.scheduled_date for line in ack.lines] == [dt.date(2027, 1, 1), None]
+
+
+SPLIT_855 = ("BAK*00*AC*PO-9*20261120~PO1*1*100*EA*2.5**VP*V-1*BP*B-1~PID*F****Widget~"
+             "ACK*IA*60*EA*068*20261201~ACK*IB*40*EA*068*20261215~"
+             "PO1*2*5*EA~ACK*IA*5*EA~CTT*2~")
+
+
+def test_855_line_with_two_acks_gives_one_line_per_status_part():
+    ack = read("855", SPLIT_855)
+    first, second, other = ack.lines
+    assert (first.status, first.quantity, first.scheduled_date) == (
+        "accepted", D(60), dt.date(2026, 12, 1))
+    assert (second.status, second.quantity, second.scheduled_date) == (
+        "backordered", D(40), dt.date(2026, 12, 15))
+    for part in (first, second):  # PO1 fields are shared by both parts
+        assert part.line_number == "1" and part.ordered_quantity == D(100)
+        assert part.unit == "EA" and part.unit_price == D("2.5")
+        assert part.description == "Widget"
+        assert part.product_ids == [ProductId("vendor", "V-1"), ProductId("buyer", "B-1")]
+    assert (other.line_number, other.status, other.quantity) == ("2", "accepted", D(5))
+
+
+def test_855_ack_date_wins_over_sch_and_line_dtm_per_part():
+    # parts without their own ACK05 take the PO1 loop's SCH06 (else DTM), as one ACK does
+    ack = read("855", "BAK*00*AC*PO-9*20261120~PO1*1*10*EA~DTM*002*20261130~"
+                      "ACK*IA*6*EA~ACK*IB*4*EA*068*20261215~SCH*10*EA***002*20261205~")
+    assert [line.scheduled_date for line in ack.lines] == [
+        dt.date(2026, 12, 5), dt.date(2026, 12, 15)]
+    ack = read("855", "BAK*00*AC*PO-9*20261120~PO1*1*10*EA~DTM*002*20261130~ACK*IA*10*EA~")
+    assert ack.lines[0].scheduled_date == dt.date(2026, 11, 30)
 
 
 HL_SHUFFLED = ("BSN*00*ASN1*20261127*1015~"

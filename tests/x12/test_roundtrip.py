@@ -181,6 +181,36 @@ def test_rich_roundtrip(make, version):
     assert back == doc
 
 
+def split_response() -> OrderResponse:
+    """PO1 1: 60 accepted now, 40 backordered (two ACKs); PO1 2 differs in price."""
+    shared = dict(ordered_quantity=D("100"), unit_price=D("2.50"),
+                  product_ids=[ProductId("vendor", "V-1"), ProductId("buyer", "B-1")],
+                  description="Widget")
+    return OrderResponse(
+        number="R-1", date=dt.date(2026, 11, 21), order_number="PO-9",
+        status="accepted_with_changes", order_date=dt.date(2026, 11, 20),
+        lines=[
+            ResponseLine("1", "accepted", D("60"), "EA",
+                         scheduled_date=dt.date(2026, 12, 1), **shared),
+            ResponseLine("1", "backordered", D("40"), "EA",
+                         scheduled_date=dt.date(2026, 12, 15), **shared),
+            ResponseLine("2", "accepted", D("5"), "EA", D("5"), D("1")),
+            ResponseLine("2", "rejected", D("0"), "EA", D("5"), D("2")),
+        ])
+
+
+@pytest.mark.parametrize("version", sorted(VERSIONS))
+def test_split_line_roundtrip(version):
+    doc = split_response()
+    env = Envelope("ACMEMFG", "GLOBEX", version=version, delimiters=VERSIONS[version])
+    written = render([doc], env, MemoryControlNumbers(), NOW).text
+    # line 1's parts share one PO1 with one ACK each; line 2's differ in price: two PO1s
+    assert written.count("PO1*1*") == 1 and written.count("PO1*2*") == 2
+    assert "ACK*IA*60*EA*068*20261201~\nACK*IB*40*EA*068*20261215~" in written
+    assert "CTT*3~" in written
+    assert roundtrip(doc, version) == doc
+
+
 def test_rich_999_roundtrip_005010():
     doc = rich_999()
     assert roundtrip(doc, "005010") == doc
@@ -286,11 +316,30 @@ def response_line(draw):
                         draw(st.lists(product_id, max_size=3)), draw(opt(TEXT)))
 
 
+@st.composite
+def response_parts(draw):
+    """One PO1's status parts: a line, then up to two more sharing its PO1 fields."""
+    first = draw(response_line())
+    parts = [first]
+    for _ in range(draw(st.integers(0, 2))):
+        qty = draw(opt(QTY))
+        if first.ordered_quantity is not None:
+            unit = first.unit  # PO103 is shared
+        else:
+            unit = draw(UNIT) if qty is not None else None
+        parts.append(ResponseLine(
+            first.line_number, draw(st.sampled_from(sorted(LINE_STATUSES_OUT) + ["x12:IH"])),
+            qty, unit, first.ordered_quantity, first.unit_price, draw(opt(DATES)),
+            list(first.product_ids), first.description))
+    return parts
+
+
 order_response = st.builds(
     OrderResponse, CODE, DATES, CODE,
     st.sampled_from(["accepted", "accepted_with_changes", "rejected", "x12:AH"]), DATES,
     st.sampled_from(sorted(PURPOSES_OUT)), opt(st.just("CAD")), parties(),
-    st.lists(reference, max_size=2), st.lists(response_line(), max_size=4),
+    st.lists(reference, max_size=2),
+    st.lists(response_parts(), max_size=3).map(lambda groups: [p for g in groups for p in g]),
     st.lists(TEXT, max_size=2))
 
 ship_item = st.builds(ShipItem, opt(CODE), QTY, UNIT, st.lists(product_id, max_size=3),

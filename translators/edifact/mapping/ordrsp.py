@@ -16,9 +16,24 @@ schedule -> date_changed (DR), then for 1229 = 3 only: PRI -> price_changed
 stay raw (``edifact:2``).  The writer produces exactly these signals, so a
 line reads back with the status it was written with whenever its fields are
 consistent with that status.
+
+Status parts (an X12 PO1 with several ACKs): a LIN whose 1229 gives a fixed
+status (5, 6, 7 or a raw code -- not 3 or empty) and that carries both a
+committed quantity (QTY 113, else 12 or 131) and a backorder quantity
+(QTY 83) reads as two ResponseLines: the delivered part (its status from
+1229, quantity from QTY 113) and a ``backordered`` part (quantity and unit from
+QTY 83, scheduled date from DTM 191 "delivery date/time, expected"), both with
+the LIN's number, product ids, description, QTY 21 and price.  A LIN with 1229
+3 (or none) and QTY 83 stays one ``backordered`` line: that is how a single
+backordered line is written.  The writer joins two consecutive lines into such
+a LIN when they share the line number, product ids, description, ordered
+quantity, unit price and unit, the second is ``backordered``, the first's
+status writes 1229 5 / 6 / 7 / raw, and both carry a quantity; otherwise each
+line gets its own LIN as before.
 """
 from __future__ import annotations
 
+import datetime as _dt
 from decimal import Decimal
 from typing import Iterable, Optional
 
@@ -55,6 +70,8 @@ _CHANGED = {"backordered", "substituted", "quantity_changed", "date_changed", "p
 
 #: DTM qualifiers giving the scheduled date (lower rank wins).
 SCHEDULE_DATES = {"67": 0, "69": 1, "2": 2, "17": 3, "11": 4}
+#: DTM qualifier of the backordered part's date (delivery date/time, expected).
+BACKORDER_DATE = "191"
 
 _LINE_CHILDREN = frozenset(
     "PIA IMD MEA QTY PCD ALI DTM MOA GIS GIN GIR QVR DOC PAI MTD FTX".split())
@@ -69,7 +86,8 @@ _KEEP: dict[str, frozenset[str]] = {
 
 class _Line:
     __slots__ = ("line", "seg", "action", "backorder", "substitution", "current_schedule",
-                 "price", "prices", "date_rank", "desc", "desc_any", "committed_rank")
+                 "price", "prices", "date_rank", "desc", "desc_any", "committed_rank",
+                 "backorder_qty", "backorder_unit", "backorder_date")
 
     def __init__(self, line: ResponseLine, seg: Segment, action: str) -> None:
         self.line = line
@@ -83,6 +101,9 @@ class _Line:
         self.desc: list[str] = []
         self.desc_any: Optional[str] = None
         self.committed_rank = 9
+        self.backorder_qty: Optional[Decimal] = None
+        self.backorder_unit: Optional[str] = None
+        self.backorder_date: Optional[_dt.date] = None
 
 
 class _State:
@@ -129,6 +150,10 @@ def _dtm(st: _State, seg: Segment) -> None:
     if last == "LIN":
         cur = st.cur
         if cur is None:
+            return
+        if q == BACKORDER_DATE:
+            if cur.backorder_date is None:
+                cur.backorder_date = date_of(seg, "expected delivery date", st.ctx)
             return
         rank = SCHEDULE_DATES.get(q)
         if rank is not None:
@@ -243,6 +268,10 @@ def _qty(st: _State, seg: Segment) -> None:
             line.ordered_quantity = number(v, seg, 1, 1, "ordered quantity", "6060", st.ctx)
     elif q == "83":
         cur.backorder = True
+        if v and cur.backorder_qty is None:
+            cur.backorder_qty = number(v, seg, 1, 1, "backorder quantity", "6060", st.ctx)
+            if n > 2 and c186[2]:
+                cur.backorder_unit = c186[2]
     else:
         rank = _COMMITTED.get(q)
         if rank is None or rank >= cur.committed_rank or not v:
@@ -338,6 +367,12 @@ def read(segments: Iterable[Segment], ctx: MappingContext) -> OrderResponse:
             line.unit_price = cur.prices.get("AAA", cur.prices.get("AAB"))
         line.status = line_status(cur)
         doc.lines.append(line)
+        if (cur.backorder_qty is not None and cur.committed_rank < 9
+                and cur.action not in ("3", "")):
+            doc.lines.append(ResponseLine(
+                line.line_number, "backordered", cur.backorder_qty,
+                cur.backorder_unit or line.unit, line.ordered_quantity, line.unit_price,
+                cur.backorder_date, list(line.product_ids), line.description))
     function = st.function
     status = RESPONSE_CODES.get(function)
     if status is not None:
@@ -388,6 +423,28 @@ def _backorder_quantity(line: ResponseLine) -> Decimal:
     return Decimal(0)
 
 
+def _line_action(line: ResponseLine, what: str) -> str:
+    """LIN 1229 for a line's status."""
+    status = line.status
+    if status in _CHANGED:
+        return "3"
+    if status in ("accepted", "rejected", "changed"):
+        return {"accepted": "5", "rejected": "7", "changed": "6"}[status]
+    if status.startswith("edifact:") and len(status) > 8:
+        return status[8:]
+    raise EDIError(f"{what}: status {status!r} has no EDIFACT code")
+
+
+def _joins(line: ResponseLine, action: str, nxt: ResponseLine) -> bool:
+    """Whether ``nxt`` is written as the backorder part (QTY 83) of ``line``'s LIN."""
+    return (nxt.status == "backordered" and action not in ("3", "")
+            and line.quantity is not None and nxt.quantity is not None
+            and nxt.line_number == line.line_number and nxt.unit == line.unit
+            and nxt.ordered_quantity == line.ordered_quantity
+            and nxt.unit_price == line.unit_price and nxt.description == line.description
+            and nxt.product_ids == line.product_ids)
+
+
 def write(doc: OrderResponse, directory: str) -> list[list]:
     if not doc.number:
         raise EDIError("order response number is empty")
@@ -407,19 +464,18 @@ def write(doc: OrderResponse, directory: str) -> list[list]:
         segs += party_segments(party)
     if doc.currency:
         segs.append(["CUX", ["2", doc.currency, "9"]])
-    for line in doc.lines:
+    lines = doc.lines
+    i = 0
+    lin_count = 0
+    while i < len(lines):
+        line = lines[i]
         what = f"line {line.line_number}"
         if not line.line_number:
             raise EDIError("order response line without a line number")
+        action = _line_action(line, what)
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        backorder = nxt if nxt is not None and _joins(line, action, nxt) else None
         status = line.status
-        if status in _CHANGED:
-            action = "3"
-        elif status in ("accepted", "rejected", "changed"):
-            action = {"accepted": "5", "rejected": "7", "changed": "6"}[status]
-        elif status.startswith("edifact:") and len(status) > 8:
-            action = status[8:]
-        else:
-            raise EDIError(f"{what}: status {status!r} has no EDIFACT code")
         segs += item_segments(line.line_number, line.product_ids, directory, what, action,
                               substituted=status == "substituted")
         if line.description:
@@ -431,10 +487,16 @@ def write(doc: OrderResponse, directory: str) -> list[list]:
             segs.append(["QTY", ["113", fmt_decimal(line.quantity, what), unit]])
         if status == "backordered":
             segs.append(["QTY", ["83", fmt_decimal(_backorder_quantity(line), what), unit]])
+        elif backorder is not None and backorder.quantity is not None:  # _joins checked it
+            segs.append(["QTY", ["83", fmt_decimal(backorder.quantity, what), unit]])
         if line.scheduled_date is not None:
             segs.append(dtm("67" if status == "date_changed" else "69", line.scheduled_date))
+        if backorder is not None and backorder.scheduled_date is not None:
+            segs.append(dtm(BACKORDER_DATE, backorder.scheduled_date))
         if line.unit_price is not None:
             segs.append(["PRI", ["AAA", fmt_decimal(line.unit_price, f"{what} price")]])
+        i += 1 if backorder is None else 2
+        lin_count += 1
     segs.append(["UNS", "S"])
-    segs.append(["CNT", ["2", str(len(doc.lines))]])
+    segs.append(["CNT", ["2", str(lin_count)]])
     return segs

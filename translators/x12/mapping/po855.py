@@ -1,9 +1,10 @@
 """855 Purchase Order Acknowledgment <-> canonical OrderResponse."""
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Callable, Iterable, Optional
 
-from translators.canonical import OrderResponse, Party, Reference, ResponseLine
+from translators.canonical import OrderResponse, Party, ProductId, Reference, ResponseLine
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
@@ -38,15 +39,18 @@ SCHEDULE_QUALIFIER = "068"  # ACK04 written: current schedule ship
 
 
 class _State:
-    __slots__ = ("ctx", "doc", "party", "line", "statuses", "header_parties", "in_detail",
-                 "line_price_set")
+    __slots__ = ("ctx", "doc", "party", "line", "acks", "sch_date", "dtm_date",
+                 "header_parties", "in_detail", "line_price_set")
 
     def __init__(self, ctx: MappingContext) -> None:
         self.ctx = ctx
         self.doc: Optional[OrderResponse] = None
         self.party: Optional[Party] = None
         self.line: Optional[ResponseLine] = None
-        self.statuses: list[str] = []
+        #: ACKs of the current PO1: (status, quantity, ACK03 unit, ACK05 date, ACK07.. ids)
+        self.acks: list[tuple] = []
+        self.sch_date: Optional[_dt.date] = None
+        self.dtm_date: Optional[_dt.date] = None
         self.header_parties: list[Party] = []
         self.in_detail = False
         self.line_price_set = False
@@ -78,33 +82,49 @@ def _bak(st: _State, seg: Segment) -> None:
 
 
 
-
-
-
-
-
-
-
-
-
+def _part(line: ResponseLine, ack: tuple, fallback: Optional[_dt.date]) -> ResponseLine:
+    """The PO1 line with one ACK's status, quantity/unit, date and extra product ids."""
+    status, qty, unit, when, ids = ack
+    pids = list(line.product_ids)
+    for pid in ids:
+        if pid not in pids:
+            pids.append(pid)
+    return ResponseLine(
+        line_number=line.line_number, status=status, quantity=qty,
+        unit=unit if qty is not None and unit is not None else line.unit,
+        ordered_quantity=line.ordered_quantity, unit_price=line.unit_price,
+        scheduled_date=when if when is not None else fallback, product_ids=pids,
+        description=line.description)
 
 
 def _finish_line(st: _State) -> None:
+    """Complete the PO1 line: no ACK -> status from the header; one ACK per part."""
     line = st.line
     if line is None:
         return
-    statuses = st.statuses
-    if not statuses:
+    acks = st.acks
+    fallback = st.sch_date if st.sch_date is not None else st.dtm_date
+    if not acks:
         header = st.doc.status if st.doc is not None else "accepted"
         line.status = "rejected" if header == "rejected" else "accepted"
-    elif len(set(statuses)) == 1:
-        line.status = statuses[0]
-    elif "rejected" in statuses:
-        line.status = "rejected"
+        line.scheduled_date = fallback
+    elif len(acks) == 1:  # the common case: fill the line in place
+        status, qty, unit, when, ids = acks[0]
+        line.status = status
+        line.quantity = qty
+        if qty is not None and unit is not None:
+            line.unit = unit
+        line.scheduled_date = when if when is not None else fallback
+        for pid in ids:
+            if pid not in line.product_ids:
+                line.product_ids.append(pid)
     else:
-        line.status = "changed"
+        # _po1 appended the line last to doc.lines: its parts replace it there
+        st.doc.lines[-1:] = [_part(line, ack, fallback) for ack in acks]  # type: ignore[union-attr]
     st.line = None
-    st.statuses = []
+    st.acks = []
+    st.sch_date = None
+    st.dtm_date = None
 
 
 def _po1(st: _State, seg: Segment) -> None:
@@ -148,8 +168,7 @@ def _pid(st: _State, seg: Segment) -> None:
 
 
 def _ack(st: _State, seg: Segment) -> None:
-    line = st.line
-    if line is None:
+    if st.line is None:
         return
     ctx = st.ctx
     e = seg.elements
@@ -157,39 +176,27 @@ def _ack(st: _State, seg: Segment) -> None:
     code = e[1] if n > 1 else ""
     if not code:
         raise MappingError("line item status code (ACK01) is missing", seg, 1, ctx)
-    st.statuses.append(from_code(LINE_STATUSES, code))
-    if n > 2 and line.quantity is None:
-        qty = decimal(seg, 2, "quantity", ctx)
-        if qty is not None:
-            line.quantity = qty
-            unit = e[3] if n > 3 else ""
-            if unit:
-                line.unit = unit_in(unit)
-    if n > 5 and e[5]:
-        d = date(seg, 5, "date", ctx)
-        if line.scheduled_date is None:
-            line.scheduled_date = d
+    qty = decimal(seg, 2, "quantity", ctx) if n > 2 else None
+    unit = e[3] if qty is not None and n > 3 and e[3] else ""
+    when = date(seg, 5, "date", ctx) if n > 5 and e[5] else None
+    found: list[ProductId] = []
     if n > 8:
-        found: list = []
         product_ids(seg, 7, 26, found)
-        for pid in found:
-            if pid not in line.product_ids:
-                line.product_ids.append(pid)
+    st.acks.append((from_code(LINE_STATUSES, code), qty, unit_in(unit) if unit else None,
+                    when, found))
 
 
 def _sch(st: _State, seg: Segment) -> None:
-    line = st.line
-    if line is None or line.scheduled_date is not None:
+    if st.line is None or st.sch_date is not None:
         return
-    line.scheduled_date = date(seg, 6, "schedule date", st.ctx)
+    st.sch_date = date(seg, 6, "schedule date", st.ctx)
 
 
 def _dtm(st: _State, seg: Segment) -> None:
-    line = st.line
-    if line is None or line.scheduled_date is not None:
+    if st.line is None or st.dtm_date is not None:
         return
     if element(seg, 1) in ("068", "067", "017", "002", "010"):
-        line.scheduled_date = date(seg, 2, "date", st.ctx)
+        st.dtm_date = date(seg, 2, "date", st.ctx)
 
 
 def _ctt(st: _State, seg: Segment) -> None:
@@ -255,31 +262,50 @@ def write(doc: OrderResponse, version: str) -> list[list]:
         at = 1 + (1 if doc.currency else 0) + len(doc.references)
         segs[at:at] = [per_segment(CONTACT_ROLES_OUT[p.role], p.contact)  # type: ignore[arg-type]
                        for p in header_contacts]
+    po1_count = 0
+    head: Optional[list] = None
     for line in doc.lines:
-        pairs = product_pairs(line.product_ids)
-        if len(pairs) > 2 * MAX_PAIRS:
-            raise EDIError(f"line {line.line_number}: at most {MAX_PAIRS} product ids in PO1")
-        unit = unit_out(line.unit) if line.unit else ""
-        if line.ordered_quantity is not None and not unit:
-            raise EDIError(f"line {line.line_number}: ordered_quantity needs a unit")
-        segs.append(["PO1", line.line_number, fmt_decimal(line.ordered_quantity),
-                     unit if line.ordered_quantity is not None else "",
-                     fmt_decimal(line.unit_price), ""] + pairs)
-        if line.description:
-            for chunk in split_text(line.description, 80, 1000):
-                segs.append(["PID", "F", "", "", "", chunk])
-        status = line.status
-        code = LINE_STATUSES_OUT.get(status)
-        if code is None:
-            if status.startswith("x12:") and len(status) > 4:
-                code = status[4:]
-            else:
-                raise EDIError(f"line {line.line_number}: status {status!r} has no X12 code")
-        if line.quantity is not None and not unit:
-            raise EDIError(f"line {line.line_number}: quantity needs a unit")
-        ack = ["ACK", code, fmt_decimal(line.quantity), unit if line.quantity is not None else ""]
-        if line.scheduled_date is not None:
-            ack += [SCHEDULE_QUALIFIER, fmt_date(line.scheduled_date)]
-        segs.append(ack)
-    segs.append(["CTT", str(len(doc.lines))])
+        segs_head = _po1_segments(line)
+        if segs_head != head:
+            # a new PO1 unless this line is another status part of the previous one
+            # (same line number and the same PO1/PID segments)
+            segs.extend(segs_head)
+            head = segs_head
+            po1_count += 1
+        segs.append(_ack_segment(line))
+    segs.append(["CTT", str(po1_count)])
     return segs
+
+
+def _po1_segments(line: ResponseLine) -> list[list]:
+    """PO1 and PID segments of a line: what its status parts share."""
+    pairs = product_pairs(line.product_ids)
+    if len(pairs) > 2 * MAX_PAIRS:
+        raise EDIError(f"line {line.line_number}: at most {MAX_PAIRS} product ids in PO1")
+    unit = unit_out(line.unit) if line.unit else ""
+    if line.ordered_quantity is not None and not unit:
+        raise EDIError(f"line {line.line_number}: ordered_quantity needs a unit")
+    segs: list[list] = [["PO1", line.line_number, fmt_decimal(line.ordered_quantity),
+                         unit if line.ordered_quantity is not None else "",
+                         fmt_decimal(line.unit_price), ""] + pairs]
+    if line.description:
+        for chunk in split_text(line.description, 80, 1000):
+            segs.append(["PID", "F", "", "", "", chunk])
+    return segs
+
+
+def _ack_segment(line: ResponseLine) -> list:
+    status = line.status
+    code = LINE_STATUSES_OUT.get(status)
+    if code is None:
+        if status.startswith("x12:") and len(status) > 4:
+            code = status[4:]
+        else:
+            raise EDIError(f"line {line.line_number}: status {status!r} has no X12 code")
+    unit = unit_out(line.unit) if line.unit else ""
+    if line.quantity is not None and not unit:
+        raise EDIError(f"line {line.line_number}: quantity needs a unit")
+    ack = ["ACK", code, fmt_decimal(line.quantity), unit if line.quantity is not None else ""]
+    if line.scheduled_date is not None:
+        ack += [SCHEDULE_QUALIFIER, fmt_date(line.scheduled_date)]
+    return ack
