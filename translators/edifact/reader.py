@@ -58,7 +58,6 @@ already made.
 """
 from __future__ import annotations
 
-import gc
 import re
 from itertools import accumulate, compress, repeat
 from operator import add, itemgetter, not_
@@ -69,6 +68,7 @@ from translators.edifact.events import (
     MessageEnd, MessageStart, Segment, ServiceChars,
 )
 from translators.findings import WARNING, EDIError, Finding, Position
+from translators.gcpause import gc_paused
 
 #: UNB S001 0001 -> Python codec.
 ENCODINGS: dict[str, str] = {
@@ -337,14 +337,8 @@ class EdifactReader:
         the events; the cyclic collector would scan them again and again (about a quarter of
         the run time) although the reader creates no reference cycles.  It is paused for the
         duration of the call and restored as it was."""
-        enabled = gc.isenabled()
-        if enabled:
-            gc.disable()
-        try:
+        with gc_paused():
             self._run(out, final)
-        finally:
-            if enabled:
-                gc.enable()
 
     # ------------------------------------------------------------------ driver
 

@@ -4,11 +4,11 @@ rendered."""
 from __future__ import annotations
 
 import datetime as _dt
-import gc
 from typing import Any, Iterable, Iterator, Optional
 
 from translators import canonical
 from translators.findings import EDIError
+from translators.gcpause import gc_paused
 from translators.pipeline import Ack, Item
 from translators.x12 import acks, events, serialize, writer
 from translators.x12.envelope import validate_envelope
@@ -72,17 +72,8 @@ class X12Adapter:
             delimiters=ic.delimiters if ic is not None else events.Delimiters(),
             encoding=ic.encoding if ic is not None else "ascii",
             interchange=item.interchange, group=item.group)
-        # Mapping builds a document of many small objects that all survive the call and
-        # form no reference cycles: the cyclic collector is paused for the call (which
-        # never yields) instead of scanning them again and again, then restored.
-        enabled = gc.isenabled()
-        if enabled:
-            gc.disable()
-        try:
+        with gc_paused():  # a document of many small acyclic objects
             return map_transaction(tx.set_id, segments, ctx)
-        finally:
-            if enabled:
-                gc.enable()
 
     @staticmethod
     def delimiters(version: str, separators: Optional[str], newline: bool) -> events.Delimiters:

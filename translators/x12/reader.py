@@ -82,12 +82,12 @@ envelope validator reports it (AK502=2, AK905=3, TA105=023).
 """
 from __future__ import annotations
 
-import gc
 import re
 from itertools import chain
 from typing import BinaryIO, Iterable, Iterator, Optional, Union
 
 from translators.findings import ERROR, WARNING, Finding, Position
+from translators.gcpause import gc_paused
 from translators.x12.envelope import ISA_FIELD_NOTE
 from translators.x12.events import (
     Delimiters, Event, GroupEnd, GroupStart, InterchangeEnd, InterchangeStart, Segment,
@@ -254,14 +254,8 @@ class X12Reader:
         cyclic collector would scan them again and again (about a quarter of the
         reading time) although the reader creates no reference cycles.  It is
         paused for the duration of the call (which never yields) and restored."""
-        enabled = gc.isenabled()
-        if enabled:
-            gc.disable()
-        try:
+        with gc_paused():
             self._run(final, out)
-        finally:
-            if enabled:
-                gc.enable()
 
     def _run(self, final: bool, out: list[Event]) -> None:
         while True:
