@@ -169,6 +169,26 @@ def decimal(seg: Segment, i: int, c: int, what: str, ref: str,
     raise MappingError(f"{what} ({ref}) {v!r} is not a number", seg, i, c + 1, ctx, ref)
 
 
+
+def take_price(seg: Segment, prices: dict[str, Decimal], ctx: MappingContext) -> None:
+    """PRI C509: the first net (AAA) or gross (AAB) price of a line goes into
+    ``prices`` by qualifier, divided by its unit price basis (5284) when given."""
+    e = seg.elements
+    c509 = e[1] if len(e) > 1 else EMPTY
+    q = c509[0]
+    if (q == "AAA" or q == "AAB") and q not in prices:
+        n = len(c509)
+        v = c509[1] if n > 1 else ""
+        if not v:
+            return
+        price = number(v, seg, 1, 1, "price", "5118", ctx)
+        basis = decimal(seg, 1, 4, "unit price basis", "5284", ctx) if n > 4 else None
+        if basis is not None and basis != 1:
+            if not basis:
+                raise MappingError("unit price basis (5284) is zero", seg, 1, 5, ctx, "5284")
+            price = price / basis
+        prices[q] = price
+
 def _ymd(v: str) -> _dt.date:
     return _dt.date(int(v[0:4]), int(v[4:6]), int(v[6:8]))
 

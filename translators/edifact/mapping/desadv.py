@@ -509,8 +509,9 @@ def _assemble(st: _State, doc: ShipNotice) -> ShipNotice:
         if not cur.order:
             cur.order = default  # '' when the message names no order at all (as the 856)
     orders: dict[str, ShipmentOrder] = {}
-    for number in st.order_list:
-        orders[number] = ShipmentOrder(number, st.order_dates.get(number))  # type: ignore
+    for order_number in st.order_list:
+        orders[order_number] = ShipmentOrder(order_number,
+                                             st.order_dates.get(order_number))  # type: ignore
     for cur in st.items:
         if cur.order not in orders:
             date = st.order_dates.get(cur.order)
@@ -560,11 +561,11 @@ def _assemble(st: _State, doc: ShipNotice) -> ShipNotice:
             found = [previous]
             if previous not in orders:
                 orders[previous] = ShipmentOrder(previous)
-        for i, number in enumerate(found):
-            only = None if len(found) == 1 else number
+        for i, order_number in enumerate(found):
+            only = None if len(found) == 1 else order_number
             pack = _build_pack(node, only, i == 0, nodes_of)
             if pack is not None:
-                orders[number].packs.append(pack)
+                orders[order_number].packs.append(pack)
         previous = found[-1]
     if any(len(n.ssccs) > 1 for n in st.nodes):
         for order in orders.values():

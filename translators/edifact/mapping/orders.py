@@ -8,10 +8,10 @@ from translators.canonical import OrderLine, Party, PurchaseOrder
 from translators.edifact.events import Segment
 from translators.edifact.mapping.common import (
     DEFAULT_UNIT, EMPTY, PURPOSES, PURPOSES_OUT, Handler, MappingContext, MappingError, comp,
-    date_of, decimal, description_segments, dispatch, dtm, fmt_decimal, from_code, header_rff,
+    date_of, description_segments, dispatch, dtm, fmt_decimal, from_code, header_rff,
     imd_text, in_line, invert, item_segments, note_handler, note_segments, number, party_handlers,
     party_segments, product_id, reference_from_rff, reference_segment, required, to_code,
-    unit_out,
+    take_price, unit_out,
 )
 from translators.findings import EDIError
 
@@ -239,21 +239,7 @@ def _pri(st: _State, seg: Segment) -> None:
     if not st.in_line:
         return
     st.last = "PRI"
-    e = seg[1]
-    c509 = e[1] if len(e) > 1 else EMPTY
-    q = c509[0]
-    if (q == "AAA" or q == "AAB") and q not in st.prices:
-        n = len(c509)
-        v = c509[1] if n > 1 else ""
-        if not v:
-            return
-        price = number(v, seg, 1, 1, "price", "5118", st.ctx)
-        basis = decimal(seg, 1, 4, "unit price basis", "5284", st.ctx) if n > 4 else None
-        if basis is not None and basis != 1:
-            if not basis:
-                raise MappingError("unit price basis (5284) is zero", seg, 1, 5, st.ctx, "5284")
-            price = price / basis
-        st.prices[q] = price
+    take_price(seg, st.prices, st.ctx)
 
 
 def _uns(st: _State, seg: Segment) -> None:

@@ -40,10 +40,10 @@ from typing import Iterable, Optional
 from translators.canonical import OrderResponse, Party, ResponseLine
 from translators.edifact.events import Segment
 from translators.edifact.mapping.common import (
-    EMPTY, Handler, MappingContext, MappingError, comp, date_of, decimal, description_segments,
+    EMPTY, Handler, MappingContext, MappingError, comp, date_of, description_segments,
     dispatch, dtm, fmt_decimal, from_code, header_rff, imd_text, in_line, invert, item_segments,
     note_handler, note_segments, number, party_handlers, party_segments, product_id,
-    reference_from_rff, reference_segment, to_code, unit_out,
+    reference_from_rff, reference_segment, take_price, to_code, unit_out,
 )
 from translators.findings import EDIError
 
@@ -288,21 +288,7 @@ def _pri(st: _State, seg: Segment) -> None:
     if not st.in_line or cur is None:
         return
     st.last = "PRI"
-    e = seg.elements
-    c509 = e[1] if len(e) > 1 else EMPTY
-    q = c509[0]
-    if (q == "AAA" or q == "AAB") and q not in cur.prices:
-        n = len(c509)
-        v = c509[1] if n > 1 else ""
-        if not v:
-            return
-        price = number(v, seg, 1, 1, "price", "5118", st.ctx)
-        basis = decimal(seg, 1, 4, "unit price basis", "5284", st.ctx) if n > 4 else None
-        if basis is not None and basis != 1:
-            if not basis:
-                raise MappingError("unit price basis (5284) is zero", seg, 1, 5, st.ctx, "5284")
-            price = price / basis
-        cur.prices[q] = price
+    take_price(seg, cur.prices, st.ctx)
 
 
 def _uns(st: _State, seg: Segment) -> None:
