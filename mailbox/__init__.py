@@ -1,0 +1,1 @@
+"""Transports (installed as ``edi_mailbox``): move bytes, know nothing of EDI syntax."""

@@ -1,0 +1,85 @@
+"""The contract between transports and the engine.
+
+Transports move bytes.  They never parse EDI; they never decide what a document is.
+
+Inbound: a transport hands each file it receives to the engine's ``Accept`` callback.
+``accept`` returns only after the bytes are archived (fsynced) and recorded in the store;
+only then may the transport remove the file from the remote side (SFTP move/delete,
+folder move) or answer with an MDN (AS2).  If ``accept`` raises, the transport leaves the
+remote file where it is (it will be offered again) or answers with a negative MDN.
+``accept`` is idempotent on (partner, channel, name, sha256): a file offered twice after a
+crash between "recorded" and "removed remotely" is recognised and not processed twice.
+
+Outbound: ``send`` delivers bytes and returns a ``SendResult``; it raises
+``gateway.errors.TransientError`` (retry) or ``PermanentError`` (dead-letter).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Optional, Protocol
+
+
+@dataclass(frozen=True)
+class InboundFile:
+    partner: str  # profile name of the partner whose channel delivered it
+    channel: str  # e.g. "sftp:user@host:22", "as2:PARTNERAS2ID", "folder:/srv/edi/acme/in"
+    name: str  # a plain file name (no directory parts; transports strip and refuse "../")
+    data: bytes
+    meta: Mapping[str, str] = field(default_factory=dict)  # e.g. remote path, AS2 Message-ID
+
+
+@dataclass(frozen=True)
+class Accepted:
+    document_id: str  # the engine's id for the received file
+    duplicate: bool = False  # True: the same file was already accepted earlier
+
+
+Accept = Callable[[InboundFile], Accepted]
+
+
+@dataclass(frozen=True)
+class PollReport:
+    partner: str
+    received: int = 0
+    skipped: int = 0  # temporary names, files still growing
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A transport-level receipt (AS2 MDN)."""
+
+    message_id: str  # the Message-ID of the message it answers
+    disposition: str  # e.g. "automatic-action/MDN-sent-automatically; processed"
+    ok: bool
+    mic: Optional[str] = None
+    mic_matches: Optional[bool] = None
+    signed: bool = False
+    raw: bytes = b""
+
+
+@dataclass(frozen=True)
+class SendResult:
+    transport_id: str  # remote path (SFTP/folder) or Message-ID (AS2)
+    size: int
+    receipt: Optional[Receipt] = None  # a synchronous MDN, already verified
+    receipt_expected: bool = False  # True: an asynchronous MDN will arrive later
+
+
+class Mailbox(Protocol):
+    """One partner's channel."""
+
+    partner: str
+
+    def poll(self, accept: Accept) -> PollReport:
+        """Fetch what is waiting (SFTP, folder).  AS2 receives by its server instead."""
+        ...
+
+    def send(self, name: str, data: bytes, meta: Mapping[str, str] | None = None) -> SendResult:
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+SecurityHook = Callable[[str, str, str], None]  # (partner, channel, message) -> recorded
