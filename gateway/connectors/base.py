@@ -80,6 +80,10 @@ class AckNotice:
 
 
 class Connector(Protocol):
+    """Built by the engine from the gateway configuration with
+    ``Cls.from_config(settings: Mapping[str, Any], *, profiles: Callable[[str], Profile | None],
+    base_dir: Path, env: Mapping[str, str])``."""
+
     name: str
 
     def deliver(self, delivery: Delivery) -> DeliveryResult:
@@ -87,6 +91,10 @@ class Connector(Protocol):
 
     def extract(self, partners: Iterable[str], watermark: Optional[str]) -> tuple[list[Outbound], Optional[str]]:
         """Outbound documents changed since ``watermark``; returns them and the new watermark."""
+        ...
+
+    def outbound_for(self, kind: str, ref: str) -> list[Outbound]:
+        """On demand (``edi-gateway send KIND REF``): e.g. kind "po", ref "P00042"."""
         ...
 
     def sent(self, notice: SentNotice) -> None:
