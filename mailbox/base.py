@@ -64,6 +64,7 @@ class SendResult:
     size: int
     receipt: Optional[Receipt] = None  # a synchronous MDN, already verified
     receipt_expected: bool = False  # True: an asynchronous MDN will arrive later
+    mic: Optional[str] = None  # AS2: the MIC the partner's MDN must echo (store it to match an async MDN)
 
 
 class Mailbox(Protocol):
