@@ -1,0 +1,719 @@
+"""Odoo 16/17/18 connector: purchase orders out, order responses and ship notices in, sale orders in.
+
+Gateway configuration (the ``connector:`` mapping)::
+
+    connector:
+      type: odoo
+      url: https://odoo.example.com      # http(s) URL of the Odoo server
+      database: production
+      user: edi-gateway@example.com
+      api_key: env:ODOO_API_KEY          # env:NAME or file:PATH, never the key itself
+      version: auto                      # auto | 16 | 17 | 18 (auto: detected at connect)
+      timeout: 60                        # seconds per RPC call
+      confirm_sale_orders: false         # true, false, or a list of profile names
+
+Idempotency: every inbound document leaves a chatter message on the record it changed whose
+body carries ``[edi-gateway KEY]``; it is searched first and, when present, nothing is
+written again.  Writes are absolute (quantities and prices set, never incremented), lots are
+looked up by name before one is created, activities carry the key in their note and are
+searched before creating, and the marker message is posted last, so a crash between any two
+RPC calls followed by a redelivery converges on the same Odoo state.  The number of RPC
+calls per document is bounded by a constant (batched ``search_read``/``read`` domains and
+one2many commands), whatever the line count.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+
+from gateway.connectors.base import (AckNotice, Delivery, DeliveryResult, ErpException,
+                                     Outbound, SentNotice)
+from gateway.errors import PermanentError
+from gateway.odoo.transport import OdoorpcTransport, RpcTransport
+from gateway.profiles.model import Profile
+from gateway.profiles.secrets import SecretError, parse_ref, resolve
+from translators import canonical as c
+
+#: move-line quantity field per major version
+_QTY_FIELD = {16: "qty_done", 17: "quantity", 18: "quantity"}
+_FLAG = {"rejected", "backordered", "substituted"}
+_CHANGE = {"quantity_changed", "price_changed", "date_changed", "changed"}
+
+
+def marker(key: str) -> str:
+    return f"[edi-gateway {key}]"
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value or 0))
+
+
+def _day(value: Any) -> Optional[_dt.date]:
+    if not value:
+        return None
+    return _dt.date.fromisoformat(str(value)[:10])
+
+
+def _m2o(value: Any) -> Optional[int]:
+    return value[0] if isinstance(value, (list, tuple)) and value else (value or None)
+
+
+def _items(order: c.ShipmentOrder) -> Iterable[tuple[c.ShipItem, Optional[str]]]:
+    for item in order.items:
+        yield item, None
+    stack = [(p, p.sscc) for p in reversed(order.packs)]
+    while stack:
+        pack, sscc = stack.pop()
+        for item in pack.items:
+            yield item, pack.sscc or sscc
+        stack.extend((p, p.sscc or sscc) for p in reversed(pack.packs))
+
+
+class OdooConnector:
+    name = "odoo"
+
+    def __init__(self, rpc: RpcTransport, profiles: Callable[[str], Optional[Profile]], *,
+                 confirm_sale_orders: Any = False) -> None:
+        if rpc.version not in _QTY_FIELD:
+            raise PermanentError(f"Odoo {rpc.version} is not supported by the JSON-RPC connector "
+                                 "(16, 17 and 18 are; set connector.version or upgrade)")
+        self.rpc = rpc
+        self.version = rpc.version
+        self.profiles = profiles
+        self.confirm_sale_orders = confirm_sale_orders
+        self._model_ids: dict[str, int] = {}
+        self._picking_fields: Optional[set[str]] = None
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_config(cls, settings: Mapping[str, Any], *,
+                    profiles: Callable[[str], Optional[Profile]], base_dir: Path,
+                    env: Mapping[str, str]) -> "OdooConnector":
+        def need(name: str) -> Any:
+            if not settings.get(name):
+                raise PermanentError(f"connector.{name} is missing: add it to the gateway "
+                                     "configuration's connector: section")
+            return settings[name]
+        try:
+            key = resolve(parse_ref(str(need("api_key"))), env, base_dir).decode("utf-8").strip()
+        except SecretError as exc:
+            raise PermanentError(f"connector.api_key: {exc} (use env:NAME or file:PATH)") from None
+        rpc = OdoorpcTransport(str(need("url")), str(need("database")), str(need("user")), key,
+                               timeout=float(settings.get("timeout", 60)))
+        wanted = str(settings.get("version", "auto"))
+        if wanted != "auto" and int(wanted) != rpc.version:
+            raise PermanentError(f"connector.version is {wanted} but the server at "
+                                 f"{settings['url']} runs Odoo {rpc.version}")
+        return cls(rpc, profiles, confirm_sale_orders=settings.get("confirm_sale_orders", False))
+
+    def close(self) -> None:
+        self.rpc.close()
+
+    # ------------------------------------------------------------------ rpc helpers
+
+    def _call(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        return self.rpc.execute_kw(model, method, list(args), kwargs)
+
+    def _sr(self, model: str, domain: list, fields: list[str], **kw: Any) -> list[dict]:
+        return self._call(model, "search_read", domain, fields=fields, **kw)
+
+    def _profile(self, name: str) -> Profile:
+        profile = self.profiles(name)
+        if profile is None:
+            raise PermanentError(f"no partner profile named {name!r}")
+        return profile
+
+    def _partner_id(self, profile: Profile) -> int:
+        rows = self._sr("res.partner", profile.erp.domain(), ["id"], limit=1)
+        if not rows:
+            raise PermanentError(f"partner {profile.name}: no res.partner matches "
+                                 f"{profile.erp.domain()} (erp: in the profile)")
+        return rows[0]["id"]
+
+    def _markers(self, model: str, ids: Sequence[int], key: str) -> list[dict]:
+        if not ids:
+            return []
+        return self._sr("mail.message", [("model", "=", model), ("res_id", "in", list(ids)),
+                                         ("body", "ilike", marker(key))], ["res_id", "body"])
+
+    def _post(self, model: str, rec_id: int, text: str, key: str) -> None:
+        body = html.escape(text).replace("\n", "<br/>") + " " + html.escape(marker(key))
+        self._call(model, "message_post", [rec_id], body=body, message_type="comment",
+                   subtype_xmlid="mail.mt_note")
+
+    def _activities(self, model: str, wanted: list[tuple[int, str, str]], key: str) -> None:
+        """Create one To-Do per (record, summary, note) unless this key already made it."""
+        if not wanted:
+            return
+        if model not in self._model_ids:
+            rows = self._sr("ir.model", [("model", "=", model)], ["id"])
+            self._model_ids[model] = rows[0]["id"]
+        done = self._sr("mail.activity", [("res_model", "=", model),
+                                          ("res_id", "in", sorted({w[0] for w in wanted})),
+                                          ("note", "ilike", marker(key))], ["res_id", "summary"])
+        have = {(d["res_id"], d["summary"]) for d in done}
+        values = [{"res_model_id": self._model_ids[model], "res_id": rid, "summary": summary,
+                   "note": html.escape(note) + " " + html.escape(marker(key)),
+                   "user_id": self.rpc.uid}
+                  for rid, summary, note in wanted if (rid, summary) not in have]
+        if values:
+            self._call("mail.activity", "create", values)
+
+    # ------------------------------------------------------------------ code maps
+
+    def _units(self, profile: Profile) -> dict[str, int]:
+        """Every unit code of the profile -> uom.uom id (two calls at most)."""
+        targets = profile.code_maps.units
+        xml = {t.xml_id: code for code, t in targets.items() if t.xml_id}
+        names = {t.name: code for code, t in targets.items() if t.name}
+        out: dict[str, int] = {}
+        if xml:
+            modules = sorted({x.split(".", 1)[0] for x in xml})
+            rows = self._sr("ir.model.data", [("model", "=", "uom.uom"), ("module", "in", modules),
+                                              ("name", "in", [x.split(".", 1)[1] for x in xml])],
+                            ["module", "name", "res_id"])
+            for row in rows:
+                code = xml.get(f"{row['module']}.{row['name']}")
+                if code:
+                    out[code] = row["res_id"]
+        if names:
+            for row in self._sr("uom.uom", [("name", "in", list(names))], ["name"]):
+                out[names[row["name"]]] = row["id"]
+        return out
+
+    def _unit(self, units: dict[str, int], profile: Profile, code: str, where: str) -> int:
+        if code not in profile.code_maps.units:
+            raise PermanentError(f"partner {profile.name}, {where}: unit {code!r} has no entry in "
+                                 f"code_maps.units (add `{code}: <Odoo unit XML ID or name>`)")
+        if code not in units:
+            raise PermanentError(f"partner {profile.name}, {where}: unit {code!r} maps to "
+                                 f"{profile.code_maps.units[code]}, which Odoo does not have")
+        return units[code]
+
+    def _products(self, profile: Profile, partner: int,
+                  ids: Iterable[Sequence[c.ProductId]]) -> dict[tuple[str, str], int]:
+        """(scheme, value) -> product.product id, one search per profile product rule."""
+        wanted: dict[str, set[str]] = {}
+        for pids in ids:
+            for pid in pids:
+                wanted.setdefault(pid.scheme, set()).add(pid.value)
+        out: dict[tuple[str, str], int] = {}
+        for rule in profile.code_maps.products:
+            values = sorted(wanted.get(rule.scheme, ()))
+            if not values:
+                continue
+            if rule.odoo == "supplierinfo":
+                rows = self._sr("product.supplierinfo", [("partner_id", "=", partner),
+                                                         ("product_code", "in", values)],
+                                ["product_code", "product_id", "product_tmpl_id"])
+                tmpl = {r["product_code"]: _m2o(r["product_tmpl_id"]) for r in rows
+                        if not r["product_id"]}
+                for r in rows:
+                    if r["product_id"]:
+                        out.setdefault((rule.scheme, r["product_code"]), _m2o(r["product_id"]))
+                if tmpl:
+                    variants = self._sr("product.product",
+                                        [("product_tmpl_id", "in", list(set(tmpl.values())))],
+                                        ["product_tmpl_id"])
+                    first = {}
+                    for v in variants:
+                        first.setdefault(_m2o(v["product_tmpl_id"]), v["id"])
+                    for code, t in tmpl.items():
+                        if t in first:
+                            out.setdefault((rule.scheme, code), first[t])
+            else:
+                for r in self._sr("product.product", [(rule.odoo, "in", values)], [rule.odoo]):
+                    out.setdefault((rule.scheme, r[rule.odoo]), r["id"])
+        return out
+
+    @staticmethod
+    def _product_of(profile: Profile, found: dict, pids: Sequence[c.ProductId]) -> Optional[int]:
+        for rule in profile.code_maps.products:
+            for pid in pids:
+                if pid.scheme == rule.scheme and (pid.scheme, pid.value) in found:
+                    return found[(pid.scheme, pid.value)]
+        return None
+
+    @staticmethod
+    def _codes(pids: Sequence[c.ProductId]) -> str:
+        return ", ".join(f"{p.scheme} {p.value}" for p in pids) or "no product identifier"
+
+    # ------------------------------------------------------------------ inbound
+
+    def deliver(self, delivery: Delivery) -> DeliveryResult:
+        profile = self._profile(delivery.partner)
+        doc = delivery.document
+        if isinstance(doc, c.FunctionalAck):
+            return self._functional_ack(delivery, profile, doc)
+        type_name = c.TYPE_NAMES[type(doc)]
+        rule = profile.documents.get(type_name)
+        if rule is None or rule.direction != "receive":
+            raise PermanentError(f"partner {profile.name} is not expected to send {type_name} "
+                                 "(documents: in its profile)")
+        if isinstance(doc, c.OrderResponse):
+            return self._order_response(delivery, profile, doc)
+        if isinstance(doc, c.ShipNotice):
+            return self._ship_notice(delivery, profile, doc)
+        return self._sale_order(delivery, profile, doc)
+
+    # 855 / ORDRSP ------------------------------------------------------
+
+    def _order_response(self, d: Delivery, profile: Profile, doc: c.OrderResponse) -> DeliveryResult:
+        rule = profile.documents["order_response"]
+        partner = self._partner_id(profile)
+        orders = self._sr("purchase.order", [("name", "=", doc.order_number),
+                                             ("partner_id", "=", partner)],
+                          ["name", "state", "order_line", "partner_ref"])
+        if not orders:
+            raise PermanentError(f"partner {profile.name}: order response {doc.number!r} names "
+                                 f"purchase order {doc.order_number!r}, which Odoo does not have "
+                                 "for this vendor")
+        po = orders[0]
+        refs = {"purchase.order": po["id"]}
+        if self._markers("purchase.order", [po["id"]], d.key):
+            return DeliveryResult(d.key, (f"{po['name']}: order response {doc.number} already "
+                                          "applied",), erp_refs=refs, replayed=True)
+        lines = self._sr("purchase.order.line", [("order_id", "=", po["id"])],
+                         ["product_qty", "price_unit", "date_planned", "move_ids", "sequence"],
+                         order="sequence,id")
+        by_number = {str(i): line for i, line in enumerate(lines, 1)}
+        statuses = profile.code_maps.statuses
+        groups: dict[str, list[c.ResponseLine]] = {}
+        exceptions: list[ErpException] = []
+        for rl in doc.lines:
+            groups.setdefault(rl.line_number.lstrip("0") or rl.line_number, []).append(rl)
+        commands, cancel_moves, effects, todo = [], [], [], []
+        for number, parts in groups.items():
+            line = by_number.get(number)
+            if line is None:
+                exceptions.append(ErpException("unknown_line", f"{po['name']}: the response names "
+                                               f"line {number}, which the order does not have"))
+                continue
+            where = f"{po['name']} line {number}"
+            stat = [statuses.get(p.status, p.status) for p in parts]
+            ordered = _dec(line["product_qty"])
+            kept = sum((p.quantity if p.quantity is not None else ordered)
+                       for p, s in zip(parts, stat) if s != "rejected")
+            if all(s == "rejected" for s in stat):
+                msg = f"{where}: rejected by the vendor"
+                exceptions.append(ErpException("rejected_line", msg))
+                todo.append(msg)
+                if rule.changes == "apply":
+                    cancel_moves.extend(line["move_ids"])
+                    effects.append(f"{where}: receipt move cancelled")
+                continue
+            vals: dict[str, Any] = {}
+            price = next((p.unit_price for p in parts if p.unit_price is not None), None)
+            if kept != ordered or (price is not None and price != _dec(line["price_unit"])):
+                vals["product_qty"] = float(kept)
+                vals["price_unit"] = float(price if price is not None else _dec(line["price_unit"]))
+                if kept < ordered:
+                    todo.append(f"{where}: vendor commits {kept} of {ordered}")
+            dates = [p.scheduled_date for p in parts if p.scheduled_date is not None]
+            planned = _day(line["date_planned"])
+            if dates and max(dates) != planned:
+                vals["date_planned"] = f"{max(dates).isoformat()} 00:00:00"
+                if planned is None or max(dates) > planned:
+                    todo.append(f"{where}: vendor date {max(dates)} later than {planned}")
+            for p, s in zip(parts, stat):
+                if s in _FLAG or ":" in s:
+                    msg = f"{where}: {p.quantity if p.quantity is not None else ''} {s}".replace("  ", " ")
+                    exceptions.append(ErpException(f"{s.replace(':', '_')}_line", msg))
+                    if s != "backordered" or (p.scheduled_date and planned and p.scheduled_date > planned):
+                        todo.append(msg)
+            if vals:
+                if rule.changes == "apply":
+                    commands.append([1, line["id"], vals])
+                    effects.append(f"{where}: set {', '.join(f'{k}={v}' for k, v in vals.items())}")
+                else:
+                    todo.append(f"{where}: vendor proposes {vals} (changes: flag)")
+        header = statuses.get(doc.status, doc.status)
+        if header == "rejected":
+            todo.append(f"{po['name']}: the vendor rejected the order")
+            exceptions.append(ErpException("rejected_order", f"{po['name']}: rejected by the vendor"))
+        head_vals: dict[str, Any] = {}
+        if doc.number and po["partner_ref"] != doc.number:
+            head_vals["partner_ref"] = doc.number
+            effects.append(f"{po['name']}: vendor reference {doc.number}")
+        if commands:
+            head_vals["order_line"] = commands
+        if head_vals:
+            self._call("purchase.order", "write", [po["id"]], head_vals)
+        if cancel_moves:
+            self._call("stock.move.line", "unlink",
+                       [r["id"] for r in self._sr("stock.move.line",
+                                                  [("move_id", "in", cancel_moves)], ["id"])])
+            self._call("stock.move", "write", cancel_moves, {"state": "cancel"})
+        self._activities("purchase.order", [(po["id"], t[:120], t) for t in todo], d.key)
+        summary = [f"Order response {doc.number} ({header}) received by EDI."] + effects + todo
+        self._post("purchase.order", po["id"], "\n".join(summary), d.key)
+        return DeliveryResult(d.key, tuple(effects), tuple(exceptions), refs)
+
+    # 856 / DESADV ------------------------------------------------------
+
+    def _ship_notice(self, d: Delivery, profile: Profile, doc: c.ShipNotice) -> DeliveryResult:
+        rule = profile.documents["ship_notice"]
+        partner = self._partner_id(profile)
+        numbers = [o.order_number for o in doc.orders]
+        pos = self._sr("purchase.order", [("name", "in", numbers), ("partner_id", "=", partner)],
+                       ["name"])
+        po_by_name = {p["name"]: p["id"] for p in pos}
+        exceptions = [ErpException("unknown_order", f"ship notice {doc.number}: purchase order "
+                                   f"{n!r} is not an order of {profile.name} in Odoo")
+                      for n in numbers if n not in po_by_name]
+        if not pos:
+            raise PermanentError(f"partner {profile.name}: ship notice {doc.number} names no "
+                                 f"purchase order Odoo has ({', '.join(numbers)})")
+        picks = self._sr("stock.picking", [("purchase_id", "in", list(po_by_name.values())),
+                                           ("picking_type_code", "=", "incoming"),
+                                           ("state", "not in", ["cancel"])],
+                         ["purchase_id", "state", "name"], order="id")
+        done = {m["res_id"] for m in self._markers("stock.picking", [p["id"] for p in picks], d.key)}
+        if done:
+            return DeliveryResult(d.key, (f"ship notice {doc.number} already recorded",),
+                                  tuple(exceptions), {"stock.picking": sorted(done)}, True)
+        open_pick: dict[int, dict] = {}
+        for p in picks:
+            if p["state"] not in ("done", "cancel"):
+                open_pick.setdefault(_m2o(p["purchase_id"]), p)
+        pick_ids = [p["id"] for p in open_pick.values()]
+        moves = self._sr("stock.move", [("picking_id", "in", pick_ids),
+                                        ("state", "not in", ["cancel", "done"])],
+                         ["picking_id", "product_id", "product_uom_qty", "product_uom"]) if pick_ids else []
+        units = self._units(profile)
+        found = self._products(profile, partner, [i.product_ids for o in doc.orders
+                                                  for i, _ in _items(o)])
+        # earlier ship notices recorded on the same receipts accumulate
+        earlier = self._sr("mail.message", [("model", "=", "stock.picking"),
+                                            ("res_id", "in", pick_ids),
+                                            ("body", "ilike", "edi-asn:")], ["res_id", "body"]) if pick_ids else []
+        shipped: dict[int, list] = {}
+        for m in earlier:
+            shipped.setdefault(m["res_id"], []).extend(_asn_payload(m["body"]))
+        lines_new: dict[int, list] = {}
+        sscc: dict[int, set] = {}
+        for order in doc.orders:
+            po_id = po_by_name.get(order.order_number)
+            if po_id is None:
+                continue
+            pick = open_pick.get(po_id)
+            if pick is None:
+                exceptions.append(ErpException("no_open_receipt", f"{order.order_number}: no open "
+                                               "receipt to record the ship notice on"))
+                continue
+            pmoves = {(_m2o(m["product_id"])): m for m in moves if _m2o(m["picking_id"]) == pick["id"]}
+            for item, pack in _items(order):
+                where = f"{order.order_number} item {item.line_number or self._codes(item.product_ids)}"
+                self._unit(units, profile, item.unit, where)
+                product = self._product_of(profile, found, item.product_ids)
+                move = pmoves.get(product) if product else None
+                if move is None:
+                    exceptions.append(ErpException("unknown_item", f"{where}: "
+                                                   f"{self._codes(item.product_ids)} is not on "
+                                                   f"the open receipt {pick['name']}"))
+                    continue
+                before = sum(Decimal(q) for mid, _lot, q in shipped.get(pick["id"], [])
+                             + lines_new.get(pick["id"], []) if mid == move["id"])
+                if before + item.quantity > _dec(move["product_uom_qty"]):
+                    exceptions.append(ErpException("over_shipment", f"{where}: ships "
+                                                   f"{item.quantity}, {before} already announced, "
+                                                   f"{move['product_uom_qty']} expected"))
+                    continue
+                new = lines_new.setdefault(pick["id"], [])
+                if item.serials:
+                    new.extend((move["id"], s, "1") for s in item.serials)
+                else:
+                    new.append((move["id"], item.lot, str(item.quantity)))
+                if pack:
+                    sscc.setdefault(pick["id"], set()).add(pack)
+        qty = _QTY_FIELD[self.version]
+        effects: list[str] = []
+        # 1. the record of this notice (the marker) on each receipt it touches
+        for pid in sorted(set(pick_ids) & (set(lines_new) | {p["id"] for p in open_pick.values()})):
+            payload = json.dumps(lines_new.get(pid, []))
+            text = (f"Ship notice {doc.number} recorded by EDI"
+                    + (f", tracking {doc.tracking_number}" if doc.tracking_number else "")
+                    + (f", SSCC {', '.join(sorted(sscc.get(pid, ())))}" if sscc.get(pid) else "")
+                    + f". edi-asn:{payload}")
+            self._post("stock.picking", pid, text, d.key)
+        # 2. absolute move lines: the union of every notice recorded on the receipt
+        lots = {lot for ls in lines_new.values() for _m, lot, _q in ls if lot}
+        lots |= {lot for ls in shipped.values() for _m, lot, _q in ls if lot}
+        for pid in pick_ids:
+            wanted = shipped.get(pid, []) + lines_new.get(pid, [])
+            if not wanted:
+                continue
+            mv = {m["id"]: m for m in moves}
+            old = self._sr("stock.move.line", [("picking_id", "=", pid)], ["id"])
+            if old:
+                self._call("stock.move.line", "unlink", [r["id"] for r in old])
+            pick = next(p for p in open_pick.values() if p["id"] == pid)
+            self._call("stock.move.line", "create", [
+                {"move_id": m, "picking_id": pid, "product_id": _m2o(mv[m]["product_id"]),
+                 "product_uom_id": _m2o(mv[m]["product_uom"]), qty: float(q),
+                 **({"lot_name": lot} if lot else {})} for m, lot, q in wanted if m in mv])
+            effects.append(f"{pick['name']}: {len(wanted)} expected move line(s)")
+        head: dict[str, Any] = {}
+        if doc.estimated_delivery_date:
+            head["scheduled_date"] = f"{doc.estimated_delivery_date.isoformat()} 00:00:00"
+        if doc.tracking_number and "carrier_tracking_ref" in self._pfields():
+            head["carrier_tracking_ref"] = doc.tracking_number
+        if head and pick_ids:
+            self._call("stock.picking", "write", pick_ids, head)
+        if rule.receipt == "validate":
+            for pid in [p for p in pick_ids if p in lines_new]:
+                action = self._call("stock.picking", "button_validate", [pid])
+                if isinstance(action, dict) and action.get("res_model") == "stock.backorder.confirmation":
+                    ctx = action.get("context") or {}
+                    wiz = self._call("stock.backorder.confirmation", "create",
+                                     {"pick_ids": [[4, pid]]}, context=ctx)
+                    self._call("stock.backorder.confirmation", "process", [wiz], context=ctx)
+                effects.append(f"receipt {pid} validated")
+        if exceptions:
+            targets = sorted(set(po_by_name.values()))
+            self._activities("purchase.order", [(t, e.message[:120], e.message)
+                                                for t in targets[:1] for e in exceptions], d.key)
+        return DeliveryResult(d.key, tuple(effects), tuple(exceptions),
+                              {"stock.picking": pick_ids, "purchase.order": sorted(po_by_name.values())})
+
+    def _pfields(self) -> set[str]:
+        if self._picking_fields is None:
+            self._picking_fields = set(self._call("stock.picking", "fields_get",
+                                                  attributes=["type"]))
+        return self._picking_fields
+
+    # 850 / ORDERS in (seller) ------------------------------------------
+
+    def _confirm(self, profile: Profile) -> bool:
+        setting = self.confirm_sale_orders
+        return profile.name in setting if isinstance(setting, (list, tuple)) else bool(setting)
+
+    def _sale_order(self, d: Delivery, profile: Profile, doc: c.PurchaseOrder) -> DeliveryResult:
+        partner = self._partner_id(profile)
+        existing = self._sr("sale.order", [("client_order_ref", "=", doc.number),
+                                           ("partner_id", "=", partner)], ["state", "name"])
+        if doc.purpose == "cancellation":
+            if not existing:
+                raise PermanentError(f"partner {profile.name}: cancellation of order {doc.number!r}, "
+                                     "which Odoo has no sale order for")
+            so = existing[0]
+            if so["state"] != "cancel":
+                self._call("sale.order", "action_cancel", [so["id"]],
+                           context={"disable_cancel_warning": True})
+            return DeliveryResult(d.key, (f"{so['name']} cancelled",), erp_refs={"sale.order": so["id"]})
+        if existing:
+            so = existing[0]
+            if self._markers("sale.order", [so["id"]], d.key):
+                return DeliveryResult(d.key, (f"{so['name']} already created",),
+                                      erp_refs={"sale.order": so["id"]}, replayed=True)
+        else:
+            units = self._units(profile)
+            found = self._products(profile, partner, [l.product_ids for l in doc.lines])
+            lines = []
+            for line in doc.lines:
+                where = f"order {doc.number} line {line.line_number}"
+                product = self._product_of(profile, found, line.product_ids)
+                if product is None:
+                    raise PermanentError(f"partner {profile.name}, {where}: no product matches "
+                                         f"{self._codes(line.product_ids)} (code_maps.products)")
+                vals = {"product_id": product, "product_uom_qty": float(line.quantity),
+                        "product_uom": self._unit(units, profile, line.unit, where)}
+                if line.unit_price is not None:
+                    vals["price_unit"] = float(line.unit_price)
+                if line.description:
+                    vals["name"] = line.description
+                lines.append([0, 0, vals])
+            shipping = self._ship_to(partner, doc)
+            values = {"partner_id": partner, "partner_shipping_id": shipping,
+                      "client_order_ref": doc.number, "order_line": lines,
+                      "date_order": f"{doc.date.isoformat()} 00:00:00"}
+            if doc.requested_delivery_date:
+                values["commitment_date"] = f"{doc.requested_delivery_date.isoformat()} 00:00:00"
+            so_id = self._call("sale.order", "create", [values])
+            so_id = so_id[0] if isinstance(so_id, list) else so_id
+            so = {"id": so_id, "state": "draft", "name": doc.number}
+        if self._confirm(profile) and so["state"] in ("draft", "sent"):
+            self._call("sale.order", "action_confirm", [so["id"]])
+        numbers = [l.line_number for l in doc.lines]
+        self._post("sale.order", so["id"], f"Created from EDI order {doc.number}. "
+                   f"edi-lines:{json.dumps(numbers)}", d.key)
+        return DeliveryResult(d.key, (f"sale order for {doc.number} with {len(doc.lines)} lines",),
+                              erp_refs={"sale.order": so["id"]})
+
+    def _ship_to(self, partner: int, doc: c.PurchaseOrder) -> int:
+        party = next((p for p in doc.parties if p.role == "ship_to"), None)
+        if party is None or not (party.id or party.name):
+            return partner
+        dom: list = [("parent_id", "=", partner)]
+        dom += [("ref", "=", party.id)] if party.id else [("name", "=", party.name)]
+        rows = self._sr("res.partner", dom, ["id"], limit=1)
+        if rows:
+            return rows[0]["id"]
+        vals = {"parent_id": partner, "type": "delivery", "name": party.name or party.id,
+                "ref": party.id or False, "street": (party.address or [False])[0],
+                "city": party.city or False, "zip": party.postal_code or False}
+        new = self._call("res.partner", "create", [vals])
+        return new[0] if isinstance(new, list) else new
+
+    # 997 / 999 / CONTRL ------------------------------------------------
+
+    def _functional_ack(self, d: Delivery, profile: Profile, doc: c.FunctionalAck) -> DeliveryResult:
+        token = f"gcn={doc.group_control_number} " if doc.group_control_number else \
+            f"icn={doc.interchange_control_number} "
+        rows = self._sr("mail.message", [("model", "in", ["purchase.order", "sale.order",
+                                                          "stock.picking"]),
+                                         ("body", "ilike", f"partner={profile.name} "),
+                                         ("body", "ilike", token)], ["model", "res_id"])
+        effects = []
+        for row in rows:
+            if self._markers(row["model"], [row["res_id"]], d.key):
+                continue
+            self._post(row["model"], row["res_id"], f"{doc.ack_type} from {profile.name}: "
+                       f"{doc.status}", d.key)
+            effects.append(f"{row['model']} {row['res_id']}: {doc.ack_type} {doc.status}")
+            if doc.status == "rejected":
+                self._activities(row["model"], [(row["res_id"], f"{doc.ack_type} rejected",
+                                                 f"{profile.name} rejected what we sent")], d.key)
+        return DeliveryResult(d.key, tuple(effects))
+
+    # ------------------------------------------------------------------ outbound
+
+    def extract(self, partners: Iterable[str], watermark: Optional[str]) -> tuple[list[Outbound], Optional[str]]:
+        marks = json.loads(watermark) if watermark else {}
+        out: list[Outbound] = []
+        buyers = {}
+        for name in partners:
+            profile = self.profiles(name)
+            rule = profile.documents.get("purchase_order") if profile else None
+            if profile and rule and rule.direction == "send":
+                buyers[self._partner_id(profile)] = profile
+        if buyers:
+            dom: list = [("partner_id", "in", list(buyers)), ("state", "in", ["purchase", "done", "cancel"])]
+            if marks.get("po"):
+                dom.append(("write_date", ">=", marks["po"]))
+            orders = self._sr("purchase.order", dom, ["write_date"], order="write_date,id")
+            if orders:
+                marks["po"] = orders[-1]["write_date"]
+                out.extend(self._po_outbound([o["id"] for o in orders], buyers))
+        return out, json.dumps(marks, sort_keys=True)
+
+    def outbound_for(self, kind: str, ref: str) -> list[Outbound]:
+        if kind != "po":
+            raise PermanentError(f"send {kind}: this connector sends purchase orders (send po NAME)")
+        rows = self._sr("purchase.order", [("name", "=", ref)], ["partner_id"])
+        if not rows:
+            raise PermanentError(f"purchase order {ref!r} does not exist in Odoo")
+        return self._po_outbound([rows[0]["id"]], None, force=True)
+
+    def _po_outbound(self, ids: list[int], buyers: Optional[dict], force: bool = False) -> list[Outbound]:
+        orders = self._sr("purchase.order", [("id", "in", ids)],
+                          ["name", "partner_id", "state", "date_order", "date_planned",
+                           "currency_id", "notes", "company_id"])
+        partner_ids = {_m2o(o["partner_id"]) for o in orders}
+        partners = {p["id"]: p for p in self._sr("res.partner", [("id", "in", list(partner_ids))],
+                                                 ["ref", "name"])}
+        if buyers is None:
+            buyers = {}
+        lines = self._sr("purchase.order.line", [("order_id", "in", ids)],
+                         ["order_id", "product_id", "name", "product_qty", "product_uom",
+                          "price_unit", "date_planned", "display_type"], order="order_id,sequence,id")
+        prods = {p["id"]: p for p in self._sr("product.product",
+                                              [("id", "in", list({_m2o(l["product_id"]) for l in lines if l["product_id"]}))],
+                                              ["default_code", "barcode", "product_tmpl_id"])}
+        infos = self._sr("product.supplierinfo", [("partner_id", "in", list(partner_ids)),
+                                                  ("product_tmpl_id", "in", list({_m2o(p["product_tmpl_id"]) for p in prods.values()}))],
+                         ["partner_id", "product_tmpl_id", "product_code"])
+        vendor_code = {(_m2o(i["partner_id"]), _m2o(i["product_tmpl_id"])): i["product_code"]
+                       for i in infos if i["product_code"]}
+        sent = self._sr("mail.message", [("model", "=", "purchase.order"), ("res_id", "in", ids),
+                                         ("body", "ilike", "[edi-gateway purchase.order/")],
+                        ["res_id", "body"])
+        sent_keys = {(m["res_id"], k) for m in sent for k in re.findall(r"purchase\.order/\d+/(\w+)", m["body"])}
+        unit_cache: dict[str, dict[int, str]] = {}
+        out = []
+        for o in orders:
+            pid = _m2o(o["partner_id"])
+            profile = buyers.get(pid) or next((p for p in map(self.profiles, [])), None)
+            if profile is None:
+                profile = self._profile_for_partner(partners[pid])
+            if profile is None:
+                raise PermanentError(f"{o['name']}: vendor {partners[pid]['name']} has no partner profile")
+            event = "cancel" if o["state"] == "cancel" else "confirm"
+            if event == "cancel" and (o["id"], "confirm") not in sent_keys:
+                continue  # never sent: nothing to cancel
+            if not force and (o["id"], event) in sent_keys:
+                continue
+            if profile.name not in unit_cache:
+                unit_cache[profile.name] = {v: k for k, v in self._units(profile).items()}
+            rev = unit_cache[profile.name]
+            olines = []
+            for n, l in enumerate([l for l in lines if _m2o(l["order_id"]) == o["id"]
+                                   and not l.get("display_type")], 1):
+                uom = _m2o(l["product_uom"])
+                if uom not in rev:
+                    raise PermanentError(f"{o['name']} line {n}: Odoo unit {l['product_uom'][1]!r} "
+                                         f"has no code in {profile.name}'s code_maps.units")
+                prod = prods.get(_m2o(l["product_id"]), {})
+                pids = []
+                for rule in profile.code_maps.products:
+                    value = (vendor_code.get((pid, _m2o(prod.get("product_tmpl_id"))))
+                             if rule.odoo == "supplierinfo" else prod.get(rule.odoo))
+                    if value:
+                        pids.append(c.ProductId(rule.scheme, value))
+                if not pids:
+                    raise PermanentError(f"{o['name']} line {n}: product {l['name']!r} has no "
+                                         f"identifier {profile.name} knows (code_maps.products)")
+                olines.append(c.OrderLine(str(n), _dec(l["product_qty"]), rev[uom], pids,
+                                          _dec(l["price_unit"]), l["name"],
+                                          _day(l["date_planned"])))
+            doc = c.PurchaseOrder(number=o["name"], date=_day(o["date_order"]),
+                                  purpose="cancellation" if event == "cancel" else "original",
+                                  currency=o["currency_id"][1] if o["currency_id"] else None,
+                                  requested_delivery_date=_day(o["date_planned"]),
+                                  parties=[c.Party("supplier", partners[pid]["name"])],
+                                  lines=olines)
+            out.append(Outbound(f"purchase.order/{o['id']}/{event}", profile.name, doc,
+                                {"purchase.order": o["id"]}))
+        return out
+
+    def _profile_for_partner(self, partner: dict) -> Optional[Profile]:
+        lister = getattr(self.profiles, "names", None)
+        for name in (lister() if lister else []):
+            profile = self.profiles(name)
+            if profile and (profile.erp.partner_id == partner["id"]
+                            or (profile.erp.partner_ref and profile.erp.partner_ref == partner["ref"])):
+                return profile
+        return None
+
+    def sent(self, notice: SentNotice) -> None:
+        model, rec = notice.key.split("/")[:2]
+        if self._markers(model, [int(rec)], notice.key):
+            return
+        cn = notice.control_numbers
+        self._post(model, int(rec), f"Sent by EDI to {notice.partner} at {notice.when:%Y-%m-%d %H:%M} "
+                   f"UTC: {notice.standard} {notice.version}, partner={notice.partner} "
+                   f"icn={cn.get('interchange')} gcn={cn.get('group')} tcn={cn.get('transaction')} "
+                   f"via {notice.transport_id}", notice.key)
+
+    def acknowledged(self, notice: AckNotice) -> None:
+        model, rec = notice.key.split("/")[:2]
+        key = f"{notice.key}/{notice.kind}/{notice.status}"
+        if self._markers(model, [int(rec)], key):
+            return
+        self._post(model, int(rec), f"{notice.kind} from {notice.partner}: {notice.status}"
+                   + (f" ({notice.detail})" if notice.detail else ""), key)
+        if notice.status in ("rejected", "missing"):
+            self._activities(model, [(int(rec), f"{notice.kind} {notice.status}",
+                                      f"{notice.partner}: {notice.detail or notice.status}")], key)
+
+
+def _asn_payload(body: str) -> list:
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    m = re.search(r"edi-asn:(\[.*?\])(?: \[edi-gateway|\s*$)", text)
+    return [tuple(x) for x in json.loads(m.group(1))] if m else []
