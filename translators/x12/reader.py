@@ -82,19 +82,36 @@ envelope validator reports it (AK502=2, AK905=3, TA105=023).
 """
 from __future__ import annotations
 
+import os
 import re
 from itertools import chain
 from typing import BinaryIO, Iterable, Iterator, Optional, Union
 
 from translators.findings import ERROR, WARNING, Finding, Position
 from translators.gcpause import gc_paused
+from translators.x12 import _tokenize
 from translators.x12.envelope import ISA_FIELD_NOTE
 from translators.x12.events import (
     Delimiters, Event, GroupEnd, GroupStart, InterchangeEnd, InterchangeStart, Segment,
     TransactionEnd, TransactionStart,
 )
 
-__all__ = ["X12Reader", "iter_batches", "iter_events"]
+__all__ = ["X12Reader", "iter_batches", "iter_events", "NATIVE"]
+
+
+def _hot_loop():  # type: ignore[no-untyped-def]
+    """The C tokenizer when it is built and not disabled by EDI_GATEWAY_PURE=1."""
+    if os.environ.get("EDI_GATEWAY_PURE", "") not in ("", "0"):
+        return _tokenize.body_segments, False
+    try:
+        from translators.x12 import _c_tokenize
+    except ImportError:
+        return _tokenize.body_segments, False
+    return _c_tokenize.body_segments, True
+
+
+#: ``body_segments`` (translators/x12/_tokenize.py or its C twin) and whether it is the C one.
+_body_segments, NATIVE = _hot_loop()
 
 _TAG = re.compile(r"[A-Z0-9]{2,3}")
 _ISA_MAX = 512  # an ISA is 106 chars; NBSP padding makes 122; be lenient
@@ -606,7 +623,18 @@ class X12Reader:
         intx = self._state == _IN_ST
         append = out.append
         new = tuple.__new__
-        for part in parts:
+        fast = _body_segments
+        idx = 0
+        total = len(parts)
+        while idx < total:
+            if intx and not check:
+                # runs of plain body segments: translators/x12/_tokenize.py (or its C twin)
+                idx, cur, pos = fast(parts, idx, base, cur, tl, rs, es, kinds, maxlen, pos, out,
+                                     Segment)
+                if idx >= total:
+                    break
+            part = parts[idx]
+            idx += 1
             n = len(part)
             s = part.lstrip(ws)
             m = len(s)
