@@ -16,16 +16,9 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from gateway.errors import PermanentError, TransientError
+from gateway.fsutil import fsync_dir, write_atomic
 from edi_mailbox.base import Accept, InboundFile, PollReport, SecurityHook, SendResult
 from edi_mailbox.pickup import DEFAULT_TEMPORARY_SUFFIXES, Entry, PickupTracker, safe_name
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _unique(folder: Path, name: str) -> Path:
@@ -119,8 +112,8 @@ class FolderMailbox:
             else:
                 self.archive.mkdir(parents=True, exist_ok=True)
                 os.replace(path, _unique(self.archive, path.name))
-                _fsync_dir(self.archive)
-            _fsync_dir(self.inbox)
+                fsync_dir(self.archive)
+            fsync_dir(self.inbox)
         except FileNotFoundError:
             pass  # moved by someone else meanwhile: it was accepted, nothing is lost
 
@@ -130,14 +123,8 @@ class FolderMailbox:
         safe_name(name)
         try:
             self.outbox.mkdir(parents=True, exist_ok=True)
-            temp = self.outbox / (name + self.suffix)
             final = self.outbox / name
-            with open(temp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(temp, final)
-            _fsync_dir(self.outbox)
+            write_atomic(final, data, temp_name=name + self.suffix)
             size = final.stat().st_size
         except OSError as exc:
             raise TransientError(f"{self.partner}: could not write {name} to {self.outbox}: {exc}")

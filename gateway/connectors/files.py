@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional
 from gateway.connectors.base import (AckNotice, Delivery, DeliveryResult, Outbound,
                                      SentNotice)
 from gateway.errors import PermanentError, TransientError
+from gateway.fsutil import write_atomic
 from translators import canonical
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -45,26 +46,6 @@ def safe_name(key: str) -> str:
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
     readable = _SAFE.sub("_", key).strip("._")[:80] or "doc"
     return f"{readable}-{digest}.json"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a crash leaves either no file or the whole file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
 
 
 def _number(doc: canonical.Document) -> Optional[str]:
