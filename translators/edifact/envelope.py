@@ -140,7 +140,11 @@ class ReferenceRegistry(Protocol):
     """Remembers interchange references per sender to detect duplicates across inputs."""
 
     def check_and_record(self, sender: str, qualifier: str, reference: str) -> bool:
-        """Record the reference; False when it was already recorded (a duplicate)."""
+        """Record the reference; False when it was already recorded (a duplicate).
+
+        Note: the opposite of translators.x12.envelope.ControlNumberRegistry, where True
+        means a duplicate.
+        """
         ...
 
 

@@ -226,7 +226,11 @@ class ControlNumberRegistry(Protocol):
 
     def check_and_record(self, sender_qualifier: str, sender_id: str,
                          control_number: str) -> bool:
-        """Record the number; True when it had been seen before."""
+        """Record the number; True when it had been seen before.
+
+        Note: the opposite of translators.edifact.envelope.ReferenceRegistry, where False
+        means a duplicate.
+        """
         ...
 
 
