@@ -635,13 +635,15 @@ class OdooConnector:
                                          ("body", "ilike", "[edi-gateway purchase.order/")],
                         ["res_id", "body"])
         sent_keys = {(m["res_id"], k) for m in sent for k in re.findall(r"purchase\.order/\d+/(\w+)", m["body"])}
+        by_order: dict[int, list[dict]] = {}
+        for l in lines:
+            if not l.get("display_type"):
+                by_order.setdefault(_m2o(l["order_id"]), []).append(l)
         unit_cache: dict[str, dict[int, str]] = {}
         out = []
         for o in orders:
             pid = _m2o(o["partner_id"])
-            profile = buyers.get(pid) or next((p for p in map(self.profiles, [])), None)
-            if profile is None:
-                profile = self._profile_for_partner(partners[pid])
+            profile = buyers.get(pid) or self._profile_for_partner(partners[pid])
             if profile is None:
                 raise PermanentError(f"{o['name']}: vendor {partners[pid]['name']} has no partner profile")
             event = "cancel" if o["state"] == "cancel" else "confirm"
@@ -653,8 +655,7 @@ class OdooConnector:
                 unit_cache[profile.name] = {v: k for k, v in self._units(profile).items()}
             rev = unit_cache[profile.name]
             olines = []
-            for n, l in enumerate([l for l in lines if _m2o(l["order_id"]) == o["id"]
-                                   and not l.get("display_type")], 1):
+            for n, l in enumerate(by_order.get(o["id"], []), 1):
                 uom = _m2o(l["product_uom"])
                 if uom not in rev:
                     raise PermanentError(f"{o['name']} line {n}: Odoo unit {l['product_uom'][1]!r} "
