@@ -26,12 +26,15 @@ class MdnPoster:
     """Queue of (url, headers, body); each is tried ``attempts`` times, backoff doubling."""
 
     def __init__(self, post: PostFn = http_post, *, attempts: int = 5, first_delay: float = 2.0,
-                 on_failure: Optional[Callable[[str, str], None]] = None) -> None:
+                 on_failure: Optional[Callable[[str, str], None]] = None,
+                 wait: Optional[Callable[[float], bool]] = None) -> None:
         self._post, self._attempts, self._delay = post, attempts, first_delay
         self._on_failure = on_failure
         self._queue: "queue.Queue[Optional[tuple[str, Sequence[tuple[str, str]], bytes]]]" = \
             queue.Queue()
         self._stop = threading.Event()
+        # wait(seconds) -> True when the poster is closing; replaceable so tests need no clock
+        self._wait = wait or self._stop.wait
         self._thread = threading.Thread(target=self._run, name="as2-mdn-poster", daemon=True)
         self._thread.start()
 
@@ -50,7 +53,7 @@ class MdnPoster:
                     self._post(url, headers, body)
                     break
                 except (OSError, urllib.error.URLError) as exc:
-                    if attempt == self._attempts or self._stop.wait(delay):
+                    if attempt == self._attempts or self._wait(delay):
                         if self._on_failure:
                             self._on_failure(url, f"async MDN to {url} failed after {attempt} "
                                                   f"attempt(s): {exc}")
