@@ -16,6 +16,7 @@ from typing import IO, Any, Optional
 
 import click
 
+from gateway.commands import register as register_operator_commands
 from gateway.profiles.commands import profile
 from translators import pipeline
 from translators.canonical import CanonicalError
@@ -229,6 +230,7 @@ def demo() -> None:
 
 
 main.add_command(profile)
+register_operator_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

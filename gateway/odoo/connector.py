@@ -42,6 +42,7 @@ from translators import canonical as c
 #: move-line quantity field per major version
 _QTY_FIELD = {16: "qty_done", 17: "quantity", 18: "quantity"}
 _FLAG = {"rejected", "backordered", "substituted"}
+_CREATED = "Created from EDI order"
 _CHANGE = {"quantity_changed", "price_changed", "date_changed", "changed"}
 
 
@@ -63,15 +64,17 @@ def _m2o(value: Any) -> Optional[int]:
     return value[0] if isinstance(value, (list, tuple)) and value else (value or None)
 
 
-def _items(order: c.ShipmentOrder) -> Iterable[tuple[c.ShipItem, Optional[str]]]:
+def _items(order: c.ShipmentOrder) -> Iterable[tuple[c.ShipItem, tuple[str, ...]]]:
+    """Every item of an order with the SSCCs of the packs around it, outermost first."""
     for item in order.items:
-        yield item, None
-    stack = [(p, p.sscc) for p in reversed(order.packs)]
+        yield item, ()
+    stack: list[tuple[c.Pack, tuple[str, ...]]] = [(p, (p.sscc,) if p.sscc else ())
+                                                   for p in reversed(order.packs)]
     while stack:
-        pack, sscc = stack.pop()
+        pack, chain = stack.pop()
         for item in pack.items:
-            yield item, pack.sscc or sscc
-        stack.extend((p, p.sscc or sscc) for p in reversed(pack.packs))
+            yield item, chain
+        stack.extend((p, chain + ((p.sscc,) if p.sscc else ())) for p in reversed(pack.packs))
 
 
 class OdooConnector:
@@ -143,7 +146,10 @@ class OdooConnector:
                                          ("body", "ilike", marker(key))], ["res_id", "body"])
 
     def _post(self, model: str, rec_id: int, text: str, key: str) -> None:
-        body = html.escape(text).replace("\n", "<br/>") + " " + html.escape(marker(key))
+        full = f"{text} {marker(key)}"
+        # 16 stores the body as HTML (sanitized); 17 and 18 escape a str body themselves
+        # (message_post: "str content will be escaped"), so they get plain text.
+        body = html.escape(full).replace("\n", "<br/>") if self.version < 17 else full
         self._call(model, "message_post", [rec_id], body=body, message_type="comment",
                    subtype_xmlid="mail.mt_note")
 
@@ -280,9 +286,11 @@ class OdooConnector:
             return DeliveryResult(d.key, (f"{po['name']}: order response {doc.number} already "
                                           "applied",), erp_refs=refs, replayed=True)
         lines = self._sr("purchase.order.line", [("order_id", "=", po["id"])],
-                         ["product_qty", "price_unit", "date_planned", "move_ids", "sequence"],
-                         order="sequence,id")
-        by_number = {str(i): line for i, line in enumerate(lines, 1)}
+                         ["product_qty", "price_unit", "date_planned", "move_ids", "sequence",
+                          "display_type"], order="sequence,id")
+        # numbered as the 850 numbered them: product lines only, sections and notes skipped
+        by_number = {str(i): line for i, line in
+                     enumerate((ln for ln in lines if not ln.get("display_type")), 1)}
         statuses = profile.code_maps.statuses
         groups: dict[str, list[c.ResponseLine]] = {}
         exceptions: list[ErpException] = []
@@ -343,26 +351,45 @@ class OdooConnector:
             effects.append(f"{po['name']}: vendor reference {doc.number}")
         if commands:
             head_vals["order_line"] = commands
+        # activities first: they are computed from the order as it was before this response,
+        # and a redelivery after a crash further down must still find them (deduplicated)
+        self._activities("purchase.order", [(po["id"], t[:120], t) for t in todo], d.key)
         if head_vals:
             self._call("purchase.order", "write", [po["id"]], head_vals)
+        if cancel_moves:  # only moves still open: a received or cancelled move stays as it is
+            cancel_moves = [m["id"] for m in self._sr(
+                "stock.move", [("id", "in", cancel_moves), ("state", "not in", ["done", "cancel"])],
+                ["id"])]
         if cancel_moves:
             self._call("stock.move.line", "unlink",
                        [r["id"] for r in self._sr("stock.move.line",
                                                   [("move_id", "in", cancel_moves)], ["id"])])
             self._call("stock.move", "write", cancel_moves, {"state": "cancel"})
-        self._activities("purchase.order", [(po["id"], t[:120], t) for t in todo], d.key)
-        summary = [f"Order response {doc.number} ({header}) received by EDI."] + effects + todo
-        self._post("purchase.order", po["id"], "\n".join(summary), d.key)
+        # the note says what the vendor said (not the diff against the order, which a crash
+        # and redelivery would see half applied): the activities carry what needs a planner
+        self._post("purchase.order", po["id"], "\n".join(
+            [f"Order response {doc.number} ({header}) received by EDI"
+             + (f"; changes {'applied' if rule.changes == 'apply' else 'left to the planner'}:"
+                if doc.lines else ".")] + [_said(rl) for rl in doc.lines]), d.key)
         return DeliveryResult(d.key, tuple(effects), tuple(exceptions), refs)
 
     # 856 / DESADV ------------------------------------------------------
 
     def _ship_notice(self, d: Delivery, profile: Profile, doc: c.ShipNotice) -> DeliveryResult:
+        """Record a ship notice on the open receipts of the orders it names.
+
+        Order of writes (each one absolute or guarded, so a crash anywhere converges):
+        1. per receipt, a chatter note carrying this notice's lines (``edi-asn:``) and the key
+           with ``#asn`` (the durable record; never posted twice for one key);
+        2. the receipt's move lines rewritten to the union of every recorded notice;
+        3. header fields (scheduled date, tracking); validation when the profile says so;
+        4. activities for the exceptions, then the final marker note (``[edi-gateway KEY]``).
+        """
         rule = profile.documents["ship_notice"]
         partner = self._partner_id(profile)
-        numbers = [o.order_number for o in doc.orders]
+        numbers = list(dict.fromkeys(o.order_number for o in doc.orders))
         pos = self._sr("purchase.order", [("name", "in", numbers), ("partner_id", "=", partner)],
-                       ["name"])
+                       ["name", "state"])
         po_by_name = {p["name"]: p["id"] for p in pos}
         exceptions = [ErpException("unknown_order", f"ship notice {doc.number}: purchase order "
                                    f"{n!r} is not an order of {profile.name} in Odoo")
@@ -372,115 +399,186 @@ class OdooConnector:
                                  f"purchase order Odoo has ({', '.join(numbers)})")
         picks = self._sr("stock.picking", [("purchase_id", "in", list(po_by_name.values())),
                                            ("picking_type_code", "=", "incoming"),
-                                           ("state", "not in", ["cancel"])],
+                                           ("state", "!=", "cancel")],
                          ["purchase_id", "state", "name"], order="id")
-        done = {m["res_id"] for m in self._markers("stock.picking", [p["id"] for p in picks], d.key)}
+        pick_by_id = {p["id"]: p for p in picks}
+        notes = self._sr("mail.message", [("model", "=", "stock.picking"),
+                                          ("res_id", "in", list(pick_by_id)),
+                                          ("body", "ilike", "[edi-gateway ")],
+                         ["res_id", "body"]) if picks else []
+        final, own = marker(d.key), marker(f"{d.key}#asn")
+        done = sorted({n["res_id"] for n in notes if final in html.unescape(n["body"])})
         if done:
             return DeliveryResult(d.key, (f"ship notice {doc.number} already recorded",),
-                                  tuple(exceptions), {"stock.picking": sorted(done)}, True)
-        open_pick: dict[int, dict] = {}
+                                  tuple(exceptions), {"stock.picking": done,
+                                                      "purchase.order": sorted(po_by_name.values())},
+                                  True)
+        own_pick = {n["res_id"] for n in notes if own in html.unescape(n["body"])}
+        # earlier notices recorded on the same receipts accumulate (this key's own excluded)
+        shipped: dict[int, list] = {}
+        mine: dict[int, list] = {}
+        for n in notes:
+            if "edi-asn:" in n["body"]:
+                target = mine if own in html.unescape(n["body"]) else shipped
+                target.setdefault(n["res_id"], []).extend(_asn_payload(n["body"]))
+        target_pick: dict[int, dict] = {}
+        for p in picks:  # this notice's receipt if a crash left it recorded, else the open one
+            po_id = _m2o(p["purchase_id"])
+            if p["id"] in own_pick:
+                target_pick[po_id] = p
         for p in picks:
-            if p["state"] not in ("done", "cancel"):
-                open_pick.setdefault(_m2o(p["purchase_id"]), p)
-        pick_ids = [p["id"] for p in open_pick.values()]
-        moves = self._sr("stock.move", [("picking_id", "in", pick_ids),
-                                        ("state", "not in", ["cancel", "done"])],
-                         ["picking_id", "product_id", "product_uom_qty", "product_uom"]) if pick_ids else []
+            po_id = _m2o(p["purchase_id"])
+            if po_id not in target_pick and p["state"] not in ("done", "cancel"):
+                target_pick[po_id] = p
+        live = [p["id"] for p in target_pick.values() if p["state"] != "done"]
+        moves = self._sr("stock.move", [("picking_id", "in", live), ("state", "!=", "cancel")],
+                         ["picking_id", "product_id", "product_uom_qty", "product_uom",
+                          "purchase_line_id"]) if live else []
         units = self._units(profile)
         found = self._products(profile, partner, [i.product_ids for o in doc.orders
                                                   for i, _ in _items(o)])
-        # earlier ship notices recorded on the same receipts accumulate
-        earlier = self._sr("mail.message", [("model", "=", "stock.picking"),
-                                            ("res_id", "in", pick_ids),
-                                            ("body", "ilike", "edi-asn:")], ["res_id", "body"]) if pick_ids else []
-        shipped: dict[int, list] = {}
-        for m in earlier:
-            shipped.setdefault(m["res_id"], []).extend(_asn_payload(m["body"]))
         lines_new: dict[int, list] = {}
         sscc: dict[int, set] = {}
         for order in doc.orders:
             po_id = po_by_name.get(order.order_number)
             if po_id is None:
                 continue
-            pick = open_pick.get(po_id)
+            pick = target_pick.get(po_id)
             if pick is None:
                 exceptions.append(ErpException("no_open_receipt", f"{order.order_number}: no open "
-                                               "receipt to record the ship notice on"))
+                                               f"receipt to record ship notice {doc.number} on"))
                 continue
-            pmoves = {(_m2o(m["product_id"])): m for m in moves if _m2o(m["picking_id"]) == pick["id"]}
+            if pick["state"] == "done":  # validated by this notice before a crash
+                lines_new[pick["id"]] = mine.get(pick["id"], [])
+                continue
+            pmoves: dict[int, list[dict]] = {}
+            for m in moves:
+                if _m2o(m["picking_id"]) == pick["id"]:
+                    pmoves.setdefault(_m2o(m["product_id"]), []).append(m)
             for item, pack in _items(order):
-                where = f"{order.order_number} item {item.line_number or self._codes(item.product_ids)}"
-                self._unit(units, profile, item.unit, where)
+                where = (f"ship notice {doc.number}, {order.order_number} item "
+                         f"{item.line_number or self._codes(item.product_ids)}")
+                try:
+                    self._unit(units, profile, item.unit, where)
+                except PermanentError as exc:
+                    exceptions.append(ErpException("unknown_unit", str(exc)))
+                    continue
                 product = self._product_of(profile, found, item.product_ids)
-                move = pmoves.get(product) if product else None
-                if move is None:
-                    exceptions.append(ErpException("unknown_item", f"{where}: "
-                                                   f"{self._codes(item.product_ids)} is not on "
-                                                   f"the open receipt {pick['name']}"))
+                candidates = pmoves.get(product, []) if product else []
+                if not candidates:
+                    code = "unknown_item" if product is None else "item_not_ordered"
+                    exceptions.append(ErpException(code, f"{where}: {self._codes(item.product_ids)} "
+                                                   + ("matches no Odoo product"
+                                                      if product is None else
+                                                      f"is not on the open receipt {pick['name']}")))
                     continue
-                before = sum(Decimal(q) for mid, _lot, q in shipped.get(pick["id"], [])
-                             + lines_new.get(pick["id"], []) if mid == move["id"])
-                if before + item.quantity > _dec(move["product_uom_qty"]):
-                    exceptions.append(ErpException("over_shipment", f"{where}: ships "
-                                                   f"{item.quantity}, {before} already announced, "
-                                                   f"{move['product_uom_qty']} expected"))
-                    continue
+                quantity = Decimal(len(item.serials)) if item.serials else item.quantity
                 new = lines_new.setdefault(pick["id"], [])
+                move, before = self._room(candidates, shipped.get(pick["id"], []) + new, quantity)
+                if move is None:
+                    expected = sum(_dec(m["product_uom_qty"]) for m in candidates)
+                    exceptions.append(ErpException("over_shipment", f"{where}: ships {quantity}, "
+                                                   f"{before} already announced, {expected} "
+                                                   f"expected on {pick['name']}"))
+                    continue
                 if item.serials:
                     new.extend((move["id"], s, "1") for s in item.serials)
                 else:
-                    new.append((move["id"], item.lot, str(item.quantity)))
+                    new.append((move["id"], item.lot, str(quantity)))
                 if pack:
-                    sscc.setdefault(pick["id"], set()).add(pack)
-        qty = _QTY_FIELD[self.version]
+                    sscc.setdefault(pick["id"], set()).add(" > ".join(pack))
         effects: list[str] = []
-        # 1. the record of this notice (the marker) on each receipt it touches
-        for pid in sorted(set(pick_ids) & (set(lines_new) | {p["id"] for p in open_pick.values()})):
-            payload = json.dumps(lines_new.get(pid, []))
-            text = (f"Ship notice {doc.number} recorded by EDI"
-                    + (f", tracking {doc.tracking_number}" if doc.tracking_number else "")
-                    + (f", SSCC {', '.join(sorted(sscc.get(pid, ())))}" if sscc.get(pid) else "")
-                    + f". edi-asn:{payload}")
-            self._post("stock.picking", pid, text, d.key)
-        # 2. absolute move lines: the union of every notice recorded on the receipt
-        lots = {lot for ls in lines_new.values() for _m, lot, _q in ls if lot}
-        lots |= {lot for ls in shipped.values() for _m, lot, _q in ls if lot}
-        for pid in pick_ids:
-            wanted = shipped.get(pid, []) + lines_new.get(pid, [])
-            if not wanted:
+        # 1. the durable record of this notice on each receipt it touches
+        for pid in sorted(lines_new):
+            if pid in own_pick:
                 continue
-            mv = {m["id"]: m for m in moves}
-            old = self._sr("stock.move.line", [("picking_id", "=", pid)], ["id"])
+            text = (f"Ship notice {doc.number} recorded by EDI"
+                    + (f", shipped {doc.shipped_date}" if doc.shipped_date else "")
+                    + (f", arriving {doc.estimated_delivery_date}" if doc.estimated_delivery_date else "")
+                    + (f", carrier {doc.carrier_name or doc.carrier}" if doc.carrier_name or doc.carrier else "")
+                    + (f", tracking {doc.tracking_number}" if doc.tracking_number else "")
+                    + (f", SSCC {', '.join(sorted(sscc[pid]))}" if sscc.get(pid) else "")
+                    + f". edi-asn:{json.dumps(lines_new[pid])}")
+            self._post("stock.picking", pid, text, f"{d.key}#asn")
+        # 2. absolute move lines: the union of every notice recorded on each open receipt
+        open_ids = [pid for pid in sorted(lines_new) if pick_by_id[pid]["state"] != "done"]
+        mv = {m["id"]: m for m in moves}
+        qty = _QTY_FIELD[self.version]
+        wanted = {pid: [w for w in shipped.get(pid, []) + lines_new[pid] if w[0] in mv]
+                  for pid in open_ids}
+        lot_names = sorted({w[1] for ws in wanted.values() for w in ws if w[1]})
+        lot_ids: dict[tuple[int, str], int] = {}
+        if lot_names:
+            for lot in self._sr("stock.lot", [("name", "in", lot_names),
+                                              ("product_id", "in", sorted({_m2o(m["product_id"]) for m in moves}))],
+                                ["name", "product_id"]):
+                lot_ids[(_m2o(lot["product_id"]), lot["name"])] = lot["id"]
+        validate = rule.receipt == "validate"
+        if open_ids:
+            old = self._sr("stock.move.line", [("picking_id", "in", open_ids)], ["id"])
             if old:
                 self._call("stock.move.line", "unlink", [r["id"] for r in old])
-            pick = next(p for p in open_pick.values() if p["id"] == pid)
-            self._call("stock.move.line", "create", [
-                {"move_id": m, "picking_id": pid, "product_id": _m2o(mv[m]["product_id"]),
-                 "product_uom_id": _m2o(mv[m]["product_uom"]), qty: float(q),
-                 **({"lot_name": lot} if lot else {})} for m, lot, q in wanted if m in mv])
-            effects.append(f"{pick['name']}: {len(wanted)} expected move line(s)")
+            values = []
+            for pid in open_ids:
+                for m, lot, q in wanted[pid]:
+                    product = _m2o(mv[m]["product_id"])
+                    vals = {"move_id": m, "picking_id": pid, "product_id": product,
+                            "product_uom_id": _m2o(mv[m]["product_uom"]), qty: float(q)}
+                    if validate and self.version >= 17:
+                        vals["picked"] = True
+                    if lot and (product, lot) in lot_ids:
+                        vals["lot_id"] = lot_ids[(product, lot)]
+                    elif lot:
+                        vals["lot_name"] = lot
+                    values.append(vals)
+                effects.append(f"{pick_by_id[pid]['name']}: {len(wanted[pid])} expected move "
+                               "line(s)")
+            if values:
+                self._call("stock.move.line", "create", values)
+        # 3. header fields, then validation
         head: dict[str, Any] = {}
         if doc.estimated_delivery_date:
             head["scheduled_date"] = f"{doc.estimated_delivery_date.isoformat()} 00:00:00"
-        if doc.tracking_number and "carrier_tracking_ref" in self._pfields():
+        fields = self._pfields() if (doc.tracking_number or doc.carrier) else set()
+        if doc.tracking_number and "carrier_tracking_ref" in fields:
             head["carrier_tracking_ref"] = doc.tracking_number
-        if head and pick_ids:
-            self._call("stock.picking", "write", pick_ids, head)
-        if rule.receipt == "validate":
-            for pid in [p for p in pick_ids if p in lines_new]:
+        if head and open_ids:
+            self._call("stock.picking", "write", open_ids, head)
+        if validate:
+            for pid in open_ids:
                 action = self._call("stock.picking", "button_validate", [pid])
                 if isinstance(action, dict) and action.get("res_model") == "stock.backorder.confirmation":
                     ctx = action.get("context") or {}
                     wiz = self._call("stock.backorder.confirmation", "create",
                                      {"pick_ids": [[4, pid]]}, context=ctx)
                     self._call("stock.backorder.confirmation", "process", [wiz], context=ctx)
-                effects.append(f"receipt {pid} validated")
+                effects.append(f"{pick_by_id[pid]['name']} validated")
+        # 4. activities for a person, then the marker that makes a redelivery a no-op
         if exceptions:
-            targets = sorted(set(po_by_name.values()))
-            self._activities("purchase.order", [(t, e.message[:120], e.message)
-                                                for t in targets[:1] for e in exceptions], d.key)
+            first = sorted(po_by_name.values())[0]
+            self._activities("purchase.order", [(first, e.message[:120], e.message)
+                                                for e in exceptions], d.key)
+        # one marker, on the first receipt: a crash before it redoes only guarded steps
+        text = f"Ship notice {doc.number} applied" + (
+            f" with {len(exceptions)} exception(s): " + "; ".join(e.message for e in exceptions)
+            if exceptions else "")
+        self._post("stock.picking", (sorted(lines_new) or [picks[0]["id"]])[0], text, d.key)
         return DeliveryResult(d.key, tuple(effects), tuple(exceptions),
-                              {"stock.picking": pick_ids, "purchase.order": sorted(po_by_name.values())})
+                              {"stock.picking": sorted(lines_new),
+                               "purchase.order": sorted(po_by_name.values())})
+
+    @staticmethod
+    def _room(candidates: list[dict], announced: list, quantity: Decimal
+              ) -> tuple[Optional[dict], Decimal]:
+        """The first move of the product with room for ``quantity`` more (several order lines of
+        one product each have their move); (None, total announced) when none has room."""
+        total = Decimal(0)
+        for move in candidates:
+            before = sum((Decimal(q) for mid, _lot, q in announced if mid == move["id"]), Decimal(0))
+            total += before
+            if before + quantity <= _dec(move["product_uom_qty"]):
+                return move, before
+        return None, total
 
     def _pfields(self) -> set[str]:
         if self._picking_fields is None:
@@ -498,21 +596,36 @@ class OdooConnector:
         partner = self._partner_id(profile)
         existing = self._sr("sale.order", [("client_order_ref", "=", doc.number),
                                            ("partner_id", "=", partner)], ["state", "name"])
+        notes = self._sr("mail.message", [("model", "=", "sale.order"),
+                                          ("res_id", "in", [s["id"] for s in existing]),
+                                          ("body", "ilike", "[edi-gateway ")],
+                         ["res_id", "body"]) if existing else []
+        bodies = [html.unescape(n["body"]) for n in notes]
+        so = existing[0] if existing else None
+        refs = {"sale.order": so["id"]} if so else {}
+        if so and any(marker(d.key) in b for b in bodies):
+            return DeliveryResult(d.key, (f"{so['name']}: order {doc.number} already applied",),
+                                  erp_refs=refs, replayed=True)
         if doc.purpose == "cancellation":
-            if not existing:
+            if so is None:
                 raise PermanentError(f"partner {profile.name}: cancellation of order {doc.number!r}, "
                                      "which Odoo has no sale order for")
-            so = existing[0]
             if so["state"] != "cancel":
                 self._call("sale.order", "action_cancel", [so["id"]],
                            context={"disable_cancel_warning": True})
-            return DeliveryResult(d.key, (f"{so['name']} cancelled",), erp_refs={"sale.order": so["id"]})
-        if existing:
-            so = existing[0]
-            if self._markers("sale.order", [so["id"]], d.key):
-                return DeliveryResult(d.key, (f"{so['name']} already created",),
-                                      erp_refs={"sale.order": so["id"]}, replayed=True)
-        else:
+            self._post("sale.order", so["id"], f"Cancelled by EDI order {doc.number} "
+                       f"(purpose cancellation) from {profile.name}.", d.key)
+            return DeliveryResult(d.key, (f"{so['name']} cancelled",), erp_refs=refs)
+        if so is not None and (doc.purpose != "original"
+                               or any(_CREATED in b for b in bodies)):
+            # a change, a replacement or the same order number again: a salesperson decides
+            code = "duplicate_order" if doc.purpose == "original" else "order_change"
+            msg = (f"partner {profile.name}: order {doc.number} ({doc.purpose}) names sale order "
+                   f"{so['name']}, which an earlier EDI order already created; nothing was changed")
+            self._activities("sale.order", [(so["id"], msg[:120], msg)], d.key)
+            self._post("sale.order", so["id"], msg, d.key)
+            return DeliveryResult(d.key, (), (ErpException(code, msg),), refs)
+        if so is None:
             units = self._units(profile)
             found = self._products(profile, partner, [l.product_ids for l in doc.lines])
             lines = []
@@ -541,7 +654,7 @@ class OdooConnector:
         if self._confirm(profile) and so["state"] in ("draft", "sent"):
             self._call("sale.order", "action_confirm", [so["id"]])
         numbers = [l.line_number for l in doc.lines]
-        self._post("sale.order", so["id"], f"Created from EDI order {doc.number}. "
+        self._post("sale.order", so["id"], f"{_CREATED} {doc.number}. "
                    f"edi-lines:{json.dumps(numbers)}", d.key)
         return DeliveryResult(d.key, (f"sale order for {doc.number} with {len(doc.lines)} lines",),
                               erp_refs={"sale.order": so["id"]})
@@ -564,23 +677,55 @@ class OdooConnector:
     # 997 / 999 / CONTRL ------------------------------------------------
 
     def _functional_ack(self, d: Delivery, profile: Profile, doc: c.FunctionalAck) -> DeliveryResult:
-        token = f"gcn={doc.group_control_number} " if doc.group_control_number else \
-            f"icn={doc.interchange_control_number} "
-        rows = self._sr("mail.message", [("model", "in", ["purchase.order", "sale.order",
-                                                          "stock.picking"]),
+        """Reconcile a 997/999/CONTRL with the records whose sent note names the group (or the
+        interchange) it answers; a transaction the ack lists gets that transaction's status."""
+        if doc.group_control_number:
+            token, what = f"gcn={doc.group_control_number} ", f"group {doc.group_control_number}"
+        else:
+            token = f"icn={doc.interchange_control_number} "
+            what = f"interchange {doc.interchange_control_number}"
+        models = ["purchase.order", "sale.order", "stock.picking"]
+        rows = self._sr("mail.message", [("model", "in", models),
                                          ("body", "ilike", f"partner={profile.name} "),
-                                         ("body", "ilike", token)], ["model", "res_id"])
-        effects = []
+                                         ("body", "ilike", token)],
+                        ["model", "res_id", "body"], order="id")
+        if not rows:
+            msg = (f"{doc.ack_type} from {profile.name} answers {what}, which no document sent "
+                   "to this partner carries")
+            return DeliveryResult(d.key, (), (ErpException("unmatched_ack", msg),))
+        applied = {(m["model"], m["res_id"]) for m in self._sr(
+            "mail.message", [("model", "in", models), ("res_id", "in", sorted({r["res_id"] for r in rows})),
+                             ("body", "ilike", marker(d.key))], ["model", "res_id"])}
+        by_tx = {t.control_number.lstrip("0") or "0": t for t in doc.transactions}
+        effects, exceptions, posts, todo = [], [], {}, {}
         for row in rows:
-            if self._markers(row["model"], [row["res_id"]], d.key):
-                continue
-            self._post(row["model"], row["res_id"], f"{doc.ack_type} from {profile.name}: "
-                       f"{doc.status}", d.key)
-            effects.append(f"{row['model']} {row['res_id']}: {doc.ack_type} {doc.status}")
-            if doc.status == "rejected":
-                self._activities(row["model"], [(row["res_id"], f"{doc.ack_type} rejected",
-                                                 f"{profile.name} rejected what we sent")], d.key)
-        return DeliveryResult(d.key, tuple(effects))
+            rec = (row["model"], row["res_id"])
+            text = html.unescape(re.sub(r"<[^>]+>", " ", row["body"]))
+            found = re.search(r"tcn=(\S+)", text)
+            tx = by_tx.get((found.group(1).lstrip("0") or "0") if found else "")
+            status = tx.status if tx else doc.status
+            detail = ""
+            if tx and (tx.codes or tx.errors):
+                detail = " (" + ", ".join(list(tx.codes) + [
+                    f"{e.segment_tag or ''}{e.segment_position or ''} {e.code}".strip()
+                    for e in tx.errors]) + ")"
+            label = f"transaction {found.group(1)}" if found else what
+            posts[rec] = (f"{doc.ack_type} from {profile.name} for {what}, {label}: "
+                          f"{status}{detail}")
+            if status in ("rejected", "partially_accepted"):
+                msg = f"{row['model']} {row['res_id']}: {posts[rec]}"
+                exceptions.append(ErpException("ack_rejected", msg))
+                todo.setdefault(row["model"], []).append(
+                    (row["res_id"], f"{doc.ack_type} {status}", posts[rec]))
+        for model, wanted in todo.items():
+            self._activities(model, [w for w in wanted if (model, w[0]) not in applied], d.key)
+        for (model, rid), text in posts.items():
+            effects.append(f"{model} {rid}: {text}")
+            if (model, rid) not in applied:
+                self._post(model, rid, text, d.key)
+        return DeliveryResult(d.key, tuple(effects), tuple(exceptions),
+                              {m: sorted(r for mm, r in posts if mm == m) for m in {m for m, _ in posts}},
+                              replayed=set(posts) <= applied)
 
     # ------------------------------------------------------------------ outbound
 
@@ -712,6 +857,14 @@ class OdooConnector:
         if notice.status in ("rejected", "missing"):
             self._activities(model, [(int(rec), f"{notice.kind} {notice.status}",
                                       f"{notice.partner}: {notice.detail or notice.status}")], key)
+
+
+def _said(line: c.ResponseLine) -> str:
+    return " ".join(str(x) for x in (
+        f"line {line.line_number}: {line.status}",
+        line.quantity if line.quantity is not None else "", line.unit or "",
+        f"@ {line.unit_price}" if line.unit_price is not None else "",
+        f"on {line.scheduled_date}" if line.scheduled_date else "") if x != "")
 
 
 def _asn_payload(body: str) -> list:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -269,7 +270,7 @@ def _opt_duration(value: Optional[str]) -> Optional[_dt.timedelta]:
 
 def _local_path(value: str, base: Path) -> Path:
     path = Path(value).expanduser()
-    return path if path.is_absolute() else base / path
+    return Path(os.path.normpath(path if path.is_absolute() else base / path))
 
 
 def build_profile(data: Mapping[str, Any], source: Path, digest: str) -> Profile:
