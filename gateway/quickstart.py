@@ -54,13 +54,16 @@ retention:
 """
 
 
-def _render_as_partner(profile_path: Path, doc_path: Path, start: int) -> bytes:
+def render_as_partner(profile_path: Path, body: "dict | Path", start: int) -> bytes:
+    """``body`` (canonical {"type", "content"} or a JSON file of it) as the partner of the
+    profile would send it to us, numbered from ``start`` (samples and tests)."""
     import yaml
     prof = yaml.safe_load(profile_path.read_text(encoding="utf-8"))
-    body = json.loads(doc_path.read_text(encoding="utf-8"))
-    doc = canonical.document_from_dict(body, doc_path.name)
+    if isinstance(body, Path):
+        body = json.loads(body.read_text(encoding="utf-8"))
+    doc = canonical.document_from_dict(body, "sample")
     partner, ours = prof["identities"]["partner"], prof["identities"]["ours"]
-    rule = prof["documents"][body["type"]]
+    rule = prof["documents"].get(body["type"]) or next(iter(prof["documents"].values()))
     adapter = pipeline.ADAPTERS[prof["standard"]]()
     counter = MemoryControlNumbers(start=start)
     if prof["standard"] == "x12":
@@ -101,14 +104,14 @@ def create_home(home: Path) -> list[Path]:
     acme, nordwerk = profiles / "acme-parts.yaml", profiles / "nordwerk.yaml"
     inbox = home / "mailboxes"
     write(inbox / "acme-parts" / "in" / "855-ACK-88120.x12",
-          _render_as_partner(acme, docs / "acme-parts-855.json", 5001))
-    asn = _render_as_partner(acme, docs / "acme-parts-856.json", 5002)
+          render_as_partner(acme, docs / "acme-parts-855.json", 5001))
+    asn = render_as_partner(acme, docs / "acme-parts-856.json", 5002)
     write(inbox / "acme-parts" / "in" / "856-ASN-55001.x12", asn)
     # the same ship notice with a quantity that is not a number: rejected by the 997 (AK3/AK4)
     broken = asn.replace(b"000005002", b"000005003").replace(b"SN1**500*EA", b"SN1**5O0*EA")
     write(inbox / "acme-parts" / "in" / "856-ASN-55001-broken.x12", broken)
     write(inbox / "nordwerk" / "in" / "DESADV-DES-7781.edi",
-          _render_as_partner(nordwerk, docs / "nordwerk-desadv.json", 7001))
+          render_as_partner(nordwerk, docs / "nordwerk-desadv.json", 7001))
     write(home / "erp" / "in" / "purchase-orders.json",
           (docs / "erp-purchase-orders.json").read_bytes())
     (home / "erp" / "out").mkdir(parents=True, exist_ok=True)
