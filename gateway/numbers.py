@@ -23,15 +23,27 @@ MAXIMA = {"ISA13": 999_999_999, "GS06": 999_999_999, "ST02": 999_999_999,
           "UNH0062": 99_999_999_999_999}
 
 
+#: asking for the first kind allocates the others in the same transaction (one commit for
+#: an interchange's three numbers); an unused prefetched number is a gap, never a repeat
+TOGETHER = {"ISA13": ("GS06", "ST02"), "UNB0020": ("UNH0062",)}
+
+
 class StoreCounter:
     def __init__(self, store: Store, partner: str) -> None:
         self.store = store
         self.partner = partner
         self.allocated: list[tuple[str, int]] = []
+        self._prefetched: dict[str, int] = {}
 
     def next(self, kind: str, partner: str = "") -> int:  # noqa: ARG002 - the profile decides
-        value = self.store.next_control_number(self.partner, kind,
-                                               maximum=MAXIMA.get(kind, 999_999_999))
+        if kind in self._prefetched:
+            value = self._prefetched.pop(kind)
+        else:
+            kinds = (kind,) + TOGETHER.get(kind, ())
+            got = self.store.next_control_numbers(
+                self.partner, {k: MAXIMA.get(k, 999_999_999) for k in kinds})
+            value = got.pop(kind)
+            self._prefetched.update(got)
         self.allocated.append((kind, value))
         return value
 

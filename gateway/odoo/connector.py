@@ -14,12 +14,14 @@ Gateway configuration (the ``connector:`` mapping)::
 
 Idempotency: every inbound document leaves a chatter message on the record it changed whose
 body carries ``[edi-gateway KEY]``; it is searched first and, when present, nothing is
-written again.  Writes are absolute (quantities and prices set, never incremented), lots are
-looked up by name before one is created, activities carry the key in their note and are
-searched before creating, and the marker message is posted last, so a crash between any two
-RPC calls followed by a redelivery converges on the same Odoo state.  The number of RPC
-calls per document is bounded by a constant (batched ``search_read``/``read`` domains and
-one2many commands), whatever the line count.
+written again.  Every write before it is absolute or guarded (quantities and prices set,
+never incremented; a ship notice's per-receipt ``KEY#asn`` record posted once; lots looked up
+by name; activities carry the key and are searched before creating, and are created before
+the writes that would change what they are computed from), so a crash between any two RPC
+calls followed by a redelivery converges on the state of an uninterrupted run
+(tests/odoo/test_idempotency.py).  The number of RPC calls per document is bounded by a
+constant (batched ``search_read``/``read`` domains, multi-record create and one2many
+commands), whatever the line count.  Seller side outbound: gateway.odoo.seller.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 from gateway.connectors.base import (AckNotice, Delivery, DeliveryResult, ErpException,
                                      Outbound, SentNotice)
 from gateway.errors import PermanentError
+from gateway.odoo.seller import SellerOutbound
 from gateway.odoo.transport import OdoorpcTransport, RpcTransport
 from gateway.profiles.model import Profile
 from gateway.profiles.secrets import SecretError, parse_ref, resolve
@@ -43,6 +46,9 @@ from translators import canonical as c
 _QTY_FIELD = {16: "qty_done", 17: "quantity", 18: "quantity"}
 _FLAG = {"rejected", "backordered", "substituted"}
 _CREATED = "Created from EDI order"
+_SENT_WHAT = {"purchase.order": {"confirm": "Purchase order", "cancel": "Purchase order cancellation"},
+              "sale.order": {"confirm": "Order response", "cancel": "Order response (cancellation)"},
+              "stock.picking": {"done": "Ship notice"}}
 _CHANGE = {"quantity_changed", "price_changed", "date_changed", "changed"}
 
 
@@ -77,7 +83,7 @@ def _items(order: c.ShipmentOrder) -> Iterable[tuple[c.ShipItem, tuple[str, ...]
         stack.extend((p, chain + ((p.sscc,) if p.sscc else ())) for p in reversed(pack.packs))
 
 
-class OdooConnector:
+class OdooConnector(SellerOutbound):
     name = "odoo"
 
     def __init__(self, rpc: RpcTransport, profiles: Callable[[str], Optional[Profile]], *,
@@ -165,7 +171,7 @@ class OdooConnector:
                                           ("note", "ilike", marker(key))], ["res_id", "summary"])
         have = {(d["res_id"], d["summary"]) for d in done}
         values = [{"res_model_id": self._model_ids[model], "res_id": rid, "summary": summary,
-                   "note": html.escape(note) + " " + html.escape(marker(key)),
+                   "note": html.escape(note).replace("\n", "<br/>") + " " + html.escape(marker(key)),
                    "user_id": self.rpc.uid}
                   for rid, summary, note in wanted if (rid, summary) not in have]
         if values:
@@ -353,7 +359,9 @@ class OdooConnector:
             head_vals["order_line"] = commands
         # activities first: they are computed from the order as it was before this response,
         # and a redelivery after a crash further down must still find them (deduplicated)
-        self._activities("purchase.order", [(po["id"], t[:120], t) for t in todo], d.key)
+        if todo:  # one To-Do per response, listing every point (not one per line)
+            self._activities("purchase.order", [(po["id"], f"EDI order response {doc.number} from "
+                                                 f"{profile.name}: review", "\n".join(todo))], d.key)
         if head_vals:
             self._call("purchase.order", "write", [po["id"]], head_vals)
         if cancel_moves:  # only moves still open: a received or cancelled move stays as it is
@@ -414,6 +422,24 @@ class OdooConnector:
                                                       "purchase.order": sorted(po_by_name.values())},
                                   True)
         own_pick = {n["res_id"] for n in notes if own in html.unescape(n["body"])}
+        same = f"Ship notice {doc.number} recorded by EDI"
+        earlier_copy = sorted({n["res_id"] for n in notes if same in _plain(n["body"])} - own_pick)
+        if doc.purpose != "original" or (earlier_copy and not own_pick):
+            # the same notice again under another document id, or a change/cancellation of one:
+            # adding it would double the expected quantities, so a person decides
+            what = ("was already recorded on " + ", ".join(pick_by_id[i]["name"] for i in earlier_copy)
+                    if doc.purpose == "original" else f"is a {doc.purpose} of an earlier notice")
+            exc = ErpException("duplicate_notice" if doc.purpose == "original" else "notice_change",
+                               f"partner {profile.name}: ship notice {doc.number} {what}; "
+                               "nothing was changed")
+            first = sorted(po_by_name.values())[0]
+            self._activities("purchase.order", [(first, f"EDI ship notice {doc.number} from "
+                                                 f"{profile.name}: exceptions", exc.message)], d.key)
+            target = (earlier_copy or sorted(pick_by_id) or [None])[0]
+            if target is not None:
+                self._post("stock.picking", target, exc.message, d.key)
+            return DeliveryResult(d.key, (), tuple(exceptions) + (exc,),
+                                  {"purchase.order": sorted(po_by_name.values())})
         # earlier notices recorded on the same receipts accumulate (this key's own excluded)
         shipped: dict[int, list] = {}
         mine: dict[int, list] = {}
@@ -500,6 +526,13 @@ class OdooConnector:
                     + (f", SSCC {', '.join(sorted(sscc[pid]))}" if sscc.get(pid) else "")
                     + f". edi-asn:{json.dumps(lines_new[pid])}")
             self._post("stock.picking", pid, text, f"{d.key}#asn")
+        # activities for a person, while the receipts are as the first attempt saw them (a
+        # redelivery after a validation could no longer tell an over-shipment)
+        if exceptions:
+            first = sorted(po_by_name.values())[0]
+            self._activities("purchase.order", [(first, f"EDI ship notice {doc.number} from "
+                                                 f"{profile.name}: exceptions",
+                                                 "\n".join(e.message for e in exceptions))], d.key)
         # 2. absolute move lines: the union of every notice recorded on each open receipt
         open_ids = [pid for pid in sorted(lines_new) if pick_by_id[pid]["state"] != "done"]
         mv = {m["id"]: m for m in moves}
@@ -553,15 +586,10 @@ class OdooConnector:
                                      {"pick_ids": [[4, pid]]}, context=ctx)
                     self._call("stock.backorder.confirmation", "process", [wiz], context=ctx)
                 effects.append(f"{pick_by_id[pid]['name']} validated")
-        # 4. activities for a person, then the marker that makes a redelivery a no-op
-        if exceptions:
-            first = sorted(po_by_name.values())[0]
-            self._activities("purchase.order", [(first, e.message[:120], e.message)
-                                                for e in exceptions], d.key)
         # one marker, on the first receipt: a crash before it redoes only guarded steps
-        text = f"Ship notice {doc.number} applied" + (
-            f" with {len(exceptions)} exception(s): " + "; ".join(e.message for e in exceptions)
-            if exceptions else "")
+        text = (f"Ship notice {doc.number} applied"
+                + (" (receipts validated)" if validate else "")
+                + "; exceptions, if any, are activities on the purchase order.")
         self._post("stock.picking", (sorted(lines_new) or [picks[0]["id"]])[0], text, d.key)
         return DeliveryResult(d.key, tuple(effects), tuple(exceptions),
                               {"stock.picking": sorted(lines_new),
@@ -653,9 +681,9 @@ class OdooConnector:
             so = {"id": so_id, "state": "draft", "name": doc.number}
         if self._confirm(profile) and so["state"] in ("draft", "sent"):
             self._call("sale.order", "action_confirm", [so["id"]])
-        numbers = [l.line_number for l in doc.lines]
-        self._post("sale.order", so["id"], f"{_CREATED} {doc.number}. "
-                   f"edi-lines:{json.dumps(numbers)}", d.key)
+        ordered = [[l.line_number, str(l.quantity), l.unit] for l in doc.lines]
+        self._post("sale.order", so["id"], f"{_CREATED} {doc.number} from {profile.name}. "
+                   f"edi-lines:{json.dumps(ordered)}", d.key)
         return DeliveryResult(d.key, (f"sale order for {doc.number} with {len(doc.lines)} lines",),
                               erp_refs={"sale.order": so["id"]})
 
@@ -730,31 +758,52 @@ class OdooConnector:
     # ------------------------------------------------------------------ outbound
 
     def extract(self, partners: Iterable[str], watermark: Optional[str]) -> tuple[list[Outbound], Optional[str]]:
-        marks = json.loads(watermark) if watermark else {}
+        """Buyer: confirmed (and cancelled-after-sending) purchase orders; seller: confirmed sale
+        orders (855) and validated deliveries (856).  Watermark: JSON of the last write_date
+        seen per kind ({"po": .., "so": .., "out": ..}); the sent notes make re-reads harmless."""
+        partners = list(partners)
+        try:
+            marks = json.loads(watermark) if watermark else {}
+        except ValueError:
+            raise PermanentError(f"Odoo extract watermark {watermark!r} is not the JSON this "
+                                 "connector writes; reset it to start from the beginning") from None
         out: list[Outbound] = []
-        buyers = {}
-        for name in partners:
-            profile = self.profiles(name)
-            rule = profile.documents.get("purchase_order") if profile else None
-            if profile and rule and rule.direction == "send":
-                buyers[self._partner_id(profile)] = profile
+        buyers = self._customers(partners, "purchase_order")
         if buyers:
-            dom: list = [("partner_id", "in", list(buyers)), ("state", "in", ["purchase", "done", "cancel"])]
-            if marks.get("po"):
-                dom.append(("write_date", ">=", marks["po"]))
-            orders = self._sr("purchase.order", dom, ["write_date"], order="write_date,id")
+            orders = self._since("purchase.order", [("partner_id", "in", sorted(buyers)),
+                                                    ("state", "in", ["purchase", "done", "cancel"])],
+                                 marks, "po", [])
             if orders:
-                marks["po"] = orders[-1]["write_date"]
                 out.extend(self._po_outbound([o["id"] for o in orders], buyers))
+        out.extend(self._extract_seller(partners, marks))
         return out, json.dumps(marks, sort_keys=True)
 
     def outbound_for(self, kind: str, ref: str) -> list[Outbound]:
-        if kind != "po":
-            raise PermanentError(f"send {kind}: this connector sends purchase orders (send po NAME)")
-        rows = self._sr("purchase.order", [("name", "=", ref)], ["partner_id"])
-        if not rows:
-            raise PermanentError(f"purchase order {ref!r} does not exist in Odoo")
-        return self._po_outbound([rows[0]["id"]], None, force=True)
+        """``send po P00042``; ``send response S00017`` (or 855/ordrsp); ``send asn WH/OUT/00005``
+        (or 856/desadv; a sale order name sends all its validated deliveries).  On demand
+        documents are built even when already sent (a resend)."""
+        kind = kind.lower()
+        if kind in ("po", "850", "orders"):
+            rows = self._sr("purchase.order", [("name", "=", ref)], ["state"])
+            if not rows:
+                raise PermanentError(f"purchase order {ref!r} does not exist in Odoo")
+            if rows[0]["state"] not in ("purchase", "done", "cancel"):
+                raise PermanentError(f"purchase order {ref} is {rows[0]['state']}: confirm it in "
+                                     "Odoo before sending it")
+            return self._po_outbound([rows[0]["id"]], None, force=True)
+        if kind in ("response", "855", "ordrsp", "asn", "856", "desadv"):
+            return self._seller_on_demand(kind, ref)
+        raise PermanentError(f"send {kind}: unknown kind (po, response or asn)")
+
+    def _sent_keys(self, model: str, ids: list[int]) -> set[tuple[int, str]]:
+        """(record id, event) of every outbound key whose sent note is on the records."""
+        if not ids:
+            return set()
+        notes = self._sr("mail.message", [("model", "=", model), ("res_id", "in", ids),
+                                          ("body", "ilike", f"[edi-gateway {model}/")],
+                         ["res_id", "body"])
+        pattern = re.compile(r"\[edi-gateway " + re.escape(model) + r"/(\d+)/(\w+)\]")
+        return {(int(rid), event) for n in notes for rid, event in pattern.findall(_plain(n["body"]))}
 
     def _po_outbound(self, ids: list[int], buyers: Optional[dict], force: bool = False) -> list[Outbound]:
         orders = self._sr("purchase.order", [("id", "in", ids)],
@@ -776,10 +825,7 @@ class OdooConnector:
                          ["partner_id", "product_tmpl_id", "product_code"])
         vendor_code = {(_m2o(i["partner_id"]), _m2o(i["product_tmpl_id"])): i["product_code"]
                        for i in infos if i["product_code"]}
-        sent = self._sr("mail.message", [("model", "=", "purchase.order"), ("res_id", "in", ids),
-                                         ("body", "ilike", "[edi-gateway purchase.order/")],
-                        ["res_id", "body"])
-        sent_keys = {(m["res_id"], k) for m in sent for k in re.findall(r"purchase\.order/\d+/(\w+)", m["body"])}
+        sent_keys = self._sent_keys("purchase.order", ids)
         by_order: dict[int, list[dict]] = {}
         for l in lines:
             if not l.get("display_type"):
@@ -838,14 +884,21 @@ class OdooConnector:
         return None
 
     def sent(self, notice: SentNotice) -> None:
-        model, rec = notice.key.split("/")[:2]
+        """Chatter note on the record: what was sent, to whom, when, control numbers, channel.
+        It is also the "already sent" mark extract() looks for, and what 997/CONTRL match."""
+        model, rec, event = (notice.key.split("/") + ["", ""])[:3]
+        if model not in _SENT_WHAT or not rec.isdigit():
+            raise PermanentError(f"sent: {notice.key!r} is not a key this connector produced")
         if self._markers(model, [int(rec)], notice.key):
             return
         cn = notice.control_numbers
-        self._post(model, int(rec), f"Sent by EDI to {notice.partner} at {notice.when:%Y-%m-%d %H:%M} "
-                   f"UTC: {notice.standard} {notice.version}, partner={notice.partner} "
-                   f"icn={cn.get('interchange')} gcn={cn.get('group')} tcn={cn.get('transaction')} "
-                   f"via {notice.transport_id}", notice.key)
+        numbers = " ".join(f"{short}={cn[long]}" for short, long in
+                           (("icn", "interchange"), ("gcn", "group"), ("tcn", "transaction"))
+                           if cn.get(long))
+        what = _SENT_WHAT[model].get(event, event)
+        self._post(model, int(rec), f"{what} sent by EDI to {notice.partner} at "
+                   f"{notice.when:%Y-%m-%d %H:%M:%S} UTC: {notice.standard} {notice.version}, "
+                   f"partner={notice.partner} {numbers} via {notice.transport_id}", notice.key)
 
     def acknowledged(self, notice: AckNotice) -> None:
         model, rec = notice.key.split("/")[:2]
@@ -867,7 +920,11 @@ def _said(line: c.ResponseLine) -> str:
         f"on {line.scheduled_date}" if line.scheduled_date else "") if x != "")
 
 
+def _plain(body: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", body or ""))
+
+
 def _asn_payload(body: str) -> list:
-    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    text = _plain(body)
     m = re.search(r"edi-asn:(\[.*?\])(?: \[edi-gateway|\s*$)", text)
     return [tuple(x) for x in json.loads(m.group(1))] if m else []

@@ -174,32 +174,33 @@ class Store:
 
     # ------------------------------------------------------------------ audit
 
+    _HEAD_Q = sa.select(t.audit_head.c.seq, t.audit_head.c.hash).where(t.audit_head.c.id == 1)
+    _EVENT_INSERT = t.events.insert()
+    _HEAD_UPDATE = t.audit_head.update().where(t.audit_head.c.id == 1)
+
     def append_event(self, conn: Connection, kind: str, subject: str,
                      data: Mapping[str, Any], *, refs: Iterable[str] = (),
                      document_id: Optional[int] = None) -> audit.AuditEvent:
-        head = conn.execute(self._lock(sa.select(t.audit_head).where(t.audit_head.c.id == 1))
-                            ).first()
+        q = self._HEAD_Q.with_for_update() if self.postgres else self._HEAD_Q
+        head = conn.execute(q).first()
         prev: Optional[audit.AuditEvent] = None
         if head is not None and head.seq > 0:
-            row = conn.execute(sa.select(t.events).where(t.events.c.seq == head.seq)).first()
-            if row is None:
-                raise StoreError(f"audit head names event {head.seq}, which is missing: "
-                                 "run `edi-gateway audit verify`")
-            prev = _event(row)
+            # the chain needs only the previous event's seq and hash: the head holds both
+            prev = audit.AuditEvent(int(head.seq), "", "", "", {}, (), "", head.hash)
         ev = audit.next_event(prev, kind=kind, subject=subject, data=data, refs=refs,
                               at=self.clock())
-        conn.execute(t.events.insert().values(
-            seq=ev.seq, at=ev.at, kind=ev.kind, subject=ev.subject, document_id=document_id,
-            data=audit.canonical_json(ev.data), refs=json.dumps(list(ev.refs)),
-            prev_hash=ev.prev_hash, hash=ev.hash))
+        conn.execute(self._EVENT_INSERT, {
+            "seq": ev.seq, "at": ev.at, "kind": ev.kind, "subject": ev.subject,
+            "document_id": document_id, "data": audit.canonical_json(ev.data),
+            "refs": json.dumps(list(ev.refs)), "prev_hash": ev.prev_hash, "hash": ev.hash})
         signature = (audit.checkpoint_signature(ev.seq, ev.hash, self.audit_key)
                      if self.audit_key else None)
         if head is None:
-            conn.execute(t.audit_head.insert().values(id=1, seq=ev.seq, hash=ev.hash,
-                                                      signature=signature))
+            conn.execute(t.audit_head.insert(), {"id": 1, "seq": ev.seq, "hash": ev.hash,
+                                                 "signature": signature})
         else:
-            conn.execute(t.audit_head.update().where(t.audit_head.c.id == 1).values(
-                seq=ev.seq, hash=ev.hash, signature=signature))
+            conn.execute(self._HEAD_UPDATE, {"seq": ev.seq, "hash": ev.hash,
+                                             "signature": signature})
         return ev
 
     def iter_events(self, *, document_id: Optional[int] = None, batch: int = 2000
@@ -282,7 +283,7 @@ class Store:
         values.setdefault("updated_at", now)
         if "meta" in values and not isinstance(values["meta"], str):
             values["meta"] = _json(values["meta"])
-        return int(conn.execute(t.documents.insert().values(**values)).inserted_primary_key[0])
+        return int(conn.execute(_DOCUMENT_INSERT, values).inserted_primary_key[0])
 
     def find_key(self, conn: Connection, key: str) -> Optional[int]:
         row = conn.execute(sa.select(t.documents.c.id).where(t.documents.c.key == key)).first()
@@ -313,14 +314,16 @@ class Store:
             upd["meta"] = _json(upd["meta"])
         upd.setdefault("claimed_by", None)  # the step is done: the next one is claimed afresh
         upd.setdefault("claim_until", None)
-        cond = [t.documents.c.id == doc["id"], t.documents.c.status == status]
+        params = {"b_id": doc["id"], "b_from": status, **upd}
         if worker is not None:
-            cond.append(t.documents.c.claimed_by == worker)
-        res = conn.execute(t.documents.update().where(*cond).values(**upd))
+            params["b_worker"] = worker
+        res = conn.execute(_TRANSITION_BY[worker is not None], params)
         if res.rowcount != 1:
             raise LostClaim(f"document {doc['id']} is no longer {status!r}"
                             + (f" claimed by {worker}" if worker else ""))
         payload = {"from": status, "to": new, "partner": doc.get("partner")}
+        if worker is not None:
+            payload["worker"] = worker
         payload.update(data or {})
         self.append_event(conn, event, f"document/{doc['id']}", payload, refs=refs,
                           document_id=doc["id"])
@@ -330,7 +333,7 @@ class Store:
         values["updated_at"] = self.clock()
         if "meta" in values and not isinstance(values["meta"], str):
             values["meta"] = _json(values["meta"])
-        conn.execute(t.documents.update().where(t.documents.c.id == doc_id).values(**values))
+        conn.execute(_UPDATE_BY_ID, {"b_id": doc_id, **values})
 
     # ------------------------------------------------------------------ claims
 
@@ -382,9 +385,12 @@ class Store:
         """Free the leases of processes on this host that are gone (a restart after kill -9)."""
         host = socket.gethostname()
         with self.engine.connect() as conn:
-            owners = [r.claimed_by for r in conn.execute(
+            owners = {r.claimed_by for r in conn.execute(
                 sa.select(t.documents.c.claimed_by).where(
-                    t.documents.c.claimed_by.is_not(None)).distinct())]
+                    t.documents.c.claimed_by.is_not(None)).distinct())}
+            owners |= {r.lease_owner for r in conn.execute(
+                sa.select(t.partner_state.c.lease_owner).where(
+                    t.partner_state.c.lease_owner.is_not(None)).distinct())}
         gone = []
         for owner in owners:
             parts = owner.split(":")
@@ -398,6 +404,7 @@ class Store:
                 continue
         if not gone:
             return 0
+        gone.sort()
         with self.transaction() as conn:
             res = conn.execute(t.documents.update().where(
                 t.documents.c.claimed_by.in_(gone)).values(claimed_by=None, claim_until=None))
@@ -439,23 +446,32 @@ class Store:
     def next_control_number(self, partner: str, kind: str, *, maximum: int = 999_999_999) -> int:
         """Allocate the next number for (partner, kind) in its own transaction: atomic across
         processes, never reused (a crash after allocating leaves a gap, never a repeat)."""
+        return self.next_control_numbers(partner, {kind: maximum})[kind]
+
+    def next_control_numbers(self, partner: str, kinds: Mapping[str, int]) -> dict[str, int]:
+        """Several kinds at once (ISA13 + GS06 + ST02 for one interchange), one transaction."""
         c = t.control_numbers.c
+        out: dict[str, int] = {}
         for _ in range(5):
-            with self.transaction() as conn:
-                row = conn.execute(
-                    t.control_numbers.update().where(c.partner == partner, c.kind == kind)
-                    .values(value=sa.case((c.value >= maximum, 1), else_=c.value + 1))
-                    .returning(c.value)).first()
-                if row is not None:
-                    return int(row.value)
-                try:
-                    with conn.begin_nested():
-                        conn.execute(t.control_numbers.insert().values(
-                            partner=partner, kind=kind, value=1))
-                    return 1
-                except sa.exc.IntegrityError:
-                    continue
-        raise StoreError(f"cannot allocate a {kind} control number for {partner}")
+            try:
+                with self.transaction() as conn:
+                    for kind, maximum in kinds.items():
+                        row = conn.execute(
+                            t.control_numbers.update().where(c.partner == partner,
+                                                             c.kind == kind)
+                            .values(value=sa.case((c.value >= maximum, 1), else_=c.value + 1))
+                            .returning(c.value)).first()
+                        if row is None:
+                            conn.execute(t.control_numbers.insert().values(
+                                partner=partner, kind=kind, value=1))
+                            out[kind] = 1
+                        else:
+                            out[kind] = int(row.value)
+                return out
+            except sa.exc.IntegrityError:  # another worker created the row first
+                out.clear()
+                continue
+        raise StoreError(f"cannot allocate {', '.join(kinds)} control numbers for {partner}")
 
     def set_control_number(self, partner: str, kind: str, value: int) -> None:
         """Make the next allocation return ``value + 1`` (onboarding: continue a partner's
@@ -619,6 +635,19 @@ class Store:
         out = dict(row._mapping)
         out["meta"] = _loads(out["meta"])
         return out
+
+
+_d = t.documents.c
+# statements built once: the SET clause takes the keys of each call's parameters
+_TRANSITION_BY = {
+    False: t.documents.update().where(_d.id == sa.bindparam("b_id"),
+                                      _d.status == sa.bindparam("b_from")),
+    True: t.documents.update().where(_d.id == sa.bindparam("b_id"),
+                                     _d.status == sa.bindparam("b_from"),
+                                     _d.claimed_by == sa.bindparam("b_worker")),
+}
+_UPDATE_BY_ID = t.documents.update().where(_d.id == sa.bindparam("b_id"))
+_DOCUMENT_INSERT = t.documents.insert()
 
 
 def _event(row: Any) -> audit.AuditEvent:
