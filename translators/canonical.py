@@ -239,23 +239,39 @@ Document = Union[PurchaseOrder, OrderResponse, ShipNotice, FunctionalAck]
 
 # --------------------------------------------------------------------------- JSON
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def to_dict(obj: Any) -> Any:
     """Dataclass tree -> JSON-ready dict.  None values and empty lists are omitted."""
-    if dataclasses.is_dataclass(obj):
-        out: dict[str, Any] = {}
-        for f in dataclasses.fields(obj):
-            value = getattr(obj, f.name)
-            if value is None or (isinstance(value, list) and not value):
-                continue
-            out[f.name] = to_dict(value)
-        return out
-    if isinstance(obj, list):
-        return [to_dict(v) for v in obj]
-    if isinstance(obj, Decimal):
-        return _decimal_text(obj)
-    if isinstance(obj, (_dt.date, _dt.time)):
-        return obj.isoformat()
-    return obj
+    cls = type(obj)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        if not dataclasses.is_dataclass(obj):
+            if cls is list:
+                return [to_dict(v) for v in obj]
+            if isinstance(obj, Decimal):
+                return _decimal_text(obj)
+            if isinstance(obj, (_dt.date, _dt.time)):
+                return obj.isoformat()
+            return obj
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(obj))
+    out: dict[str, Any] = {}
+    for name in names:
+        value = getattr(obj, name)
+        if value is None:
+            continue
+        t = type(value)
+        if t is str or t is int or t is bool:
+            out[name] = value
+        elif t is list:
+            if value:
+                out[name] = [to_dict(v) for v in value]
+        elif t is Decimal:
+            out[name] = _decimal_text(value)
+        else:
+            out[name] = to_dict(value)
+    return out
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -290,23 +306,44 @@ def _hints(cls: type) -> dict[str, Any]:
     return hints
 
 
+_PLANS: dict[type, tuple[frozenset[str], tuple[tuple[str, Any, int], ...]]] = {}
+_REQUIRED, _DEFAULTED, _NONE_IF_MISSING = 0, 1, 2
+
+
+def _plan(cls: type) -> tuple[frozenset[str], tuple[tuple[str, Any, int], ...]]:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        hints = _hints(cls)
+        fields = []
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+                mode = _DEFAULTED
+            else:
+                mode = _NONE_IF_MISSING if _optional(hints[f.name]) else _REQUIRED
+            fields.append((f.name, hints[f.name], mode))
+        plan = _PLANS[cls] = (frozenset(f[0] for f in fields), tuple(fields))
+    return plan
+
+
 def from_dict(cls: type, data: Any, where: str = "") -> Any:
     if not isinstance(data, dict):
         raise CanonicalError(f"{where}: expected an object, got {type(data).__name__}")
-    hints = _hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(data) - names
-    if unknown:
+    names, fields = _plan(cls)
+    if not names.issuperset(data):
+        unknown = set(data) - names
         raise CanonicalError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            kwargs[f.name] = _convert(hints[f.name], data[f.name], f"{where}.{f.name}")
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            if _optional(hints[f.name]):
-                kwargs[f.name] = None  # to_dict omits None values
+    for name, hint, mode in fields:
+        if name in data:
+            value = data[name]
+            if hint is str and type(value) is str:
+                kwargs[name] = value
             else:
-                raise CanonicalError(f"{where}.{f.name}: required field missing")
+                kwargs[name] = _convert(hint, value, f"{where}.{name}")
+        elif mode == _NONE_IF_MISSING:
+            kwargs[name] = None  # to_dict omits None values
+        elif mode == _REQUIRED:
+            raise CanonicalError(f"{where}.{name}: required field missing")
     return cls(**kwargs)
 
 
@@ -315,17 +352,34 @@ def _optional(tp: Any) -> bool:
             and type(None) in typing.get_args(tp))
 
 
+_SHAPES: dict[Any, tuple[str, Any]] = {}
+
+
+def _shape(tp: Any) -> tuple[str, Any]:
+    shape = _SHAPES.get(tp)
+    if shape is None:
+        origin = typing.get_origin(tp)
+        if origin in (Union, types.UnionType):
+            shape = ("optional", [a for a in typing.get_args(tp) if a is not type(None)][0])
+        elif origin is list:
+            shape = ("list", typing.get_args(tp)[0])
+        else:
+            shape = ("plain", None)
+        _SHAPES[tp] = shape
+    return shape
+
+
 def _convert(tp: Any, value: Any, where: str) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
+    kind, inner = _shape(tp)
+    if kind == "optional":
         if value is None:
             return None
-        return _convert(args[0], value, where)
-    if origin is list:
+        if inner is str and type(value) is str:
+            return value
+        return _convert(inner, value, where)
+    if kind == "list":
         if not isinstance(value, list):
             raise CanonicalError(f"{where}: expected a list")
-        (inner,) = typing.get_args(tp)
         return [_convert(inner, v, f"{where}[{i}]") for i, v in enumerate(value)]
     if tp is Decimal:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):

@@ -87,7 +87,8 @@ class FilesConnector:
                 **canonical.document_to_dict(delivery.document),
                 "meta": dict(delivery.meta)}
         try:
-            write_atomic(path, json.dumps(body, indent=2, ensure_ascii=False,
+            # compact: json's C encoder does not run with indent (large ship notices)
+            write_atomic(path, json.dumps(body, ensure_ascii=False, separators=(",", ":"),
                                           default=str).encode("utf-8"))
         except OSError as exc:  # a full or unmounted disk heals; the engine retries
             raise TransientError(f"cannot write {path}: {exc.strerror or exc}") from exc
