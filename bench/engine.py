@@ -97,14 +97,29 @@ def big_interchange(megabytes: int) -> bytes:
     return "".join(parts).encode()
 
 
+def _hwm_kb(pid: int) -> int:
+    """VmHWM of a running process: its own peak RSS (ru_maxrss of a child would include the
+    parent's memory at fork time)."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _wait(procs: list[subprocess.Popen]) -> int:
     peak = 0
+    while any(p.poll() is None for p in procs):
+        for p in procs:
+            peak = max(peak, _hwm_kb(p.pid))
+        time.sleep(0.05)
     for p in procs:
-        _, status, usage = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        peak = max(peak, usage.ru_maxrss)
         if p.returncode != 0:
-            raise SystemExit(f"worker failed: {p.stderr.read().decode()[-2000:] if p.stderr else ''}")
+            err = p.stderr.read().decode()[-2000:] if p.stderr else ""
+            raise SystemExit(f"worker failed: {err}")
     return peak
 
 

@@ -308,13 +308,22 @@ class Gateway:
             return None if isinstance(found, Rejected) else found.profile
 
         a = self.cfg.as2
+        auth = None
+        if a.http_user:
+            from edi_mailbox.as2.httpauth import BasicAuth
+            if not a.http_password:
+                raise GatewayError(f"{self.cfg.source}: as2.http_user needs as2.http_password "
+                                   "(env:NAME or file:PATH)")
+            auth = BasicAuth.from_reference(a.http_user, a.http_password, env=self.env,
+                                            base_dir=self.cfg.home)
         self._as2 = As2Server(
             a.host, a.port, lookup=lookup, accept=self.engine.accept,
             is_duplicate=self.store.external_id_seen, on_receipt=self.engine.receipt_arrived,
             on_event=self.engine.transport_event,
             tls_cert=str(a.tls_cert) if a.tls_cert else None,
             tls_key=str(a.tls_key) if a.tls_key else None, max_body=a.max_body, env=self.env,
-            path=a.path)
+            path=a.path, basic_auth=auth,
+            mdn_spool=a.mdn_spool or self.cfg.home / "spool" / "mdn")
         self._as2.start()
         log.info("AS2 endpoint listening on %s", self._as2.url)
 

@@ -19,7 +19,8 @@ home folder).  A mistake is reported with the file, line and the fix::
     duplicates: {window: 180d}
     retention: {archive_after: 400d}       # then archive files move to archive_export
     audit: {key: file:secrets/audit.key}   # HMAC key signing the audit head
-    as2: {listen: 127.0.0.1:4080, tls_cert: ..., tls_key: ..., max_body: 100MB}
+    as2: {listen: 127.0.0.1:4080, tls_cert: ..., tls_key: ..., max_body: 100MB,
+          http_user: ..., http_password: env:AS2_PASSWORD, mdn_spool: spool/mdn}
 """
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ _KEYS: dict[str, Any] = {
     "duplicates": {"window": "duration"},
     "retention": {"archive_after": "duration"},
     "audit": {"key": str},
-    "as2": {"listen": str, "tls_cert": str, "tls_key": str, "max_body": str, "path": str},
+    "as2": {"listen": str, "tls_cert": str, "tls_key": str, "max_body": str, "path": str,
+            "http_user": str, "http_password": str, "mdn_spool": str},
 }
 
 
@@ -67,6 +69,9 @@ class As2Listen:
     tls_key: Optional[Path] = None
     max_body: int = 100 * 1024 * 1024
     path: str = "/"
+    http_user: Optional[str] = None  # Basic authentication partners must present
+    http_password: Optional[str] = None  # a secret reference (env:NAME / file:PATH)
+    mdn_spool: Optional[Path] = None  # durable queue of async MDNs (default: HOME/spool/mdn)
 
 
 @dataclass(frozen=True)
@@ -183,7 +188,9 @@ def build(data: Mapping[str, Any], home: Path, source: Optional[Path],
         as2 = As2Listen(host or "127.0.0.1", int(port),
                         _path(a["tls_cert"], home, "") if a.get("tls_cert") else None,
                         _path(a["tls_key"], home, "") if a.get("tls_key") else None,
-                        _size(a.get("max_body", "100MB")), a.get("path", "/"))
+                        _size(a.get("max_body", "100MB")), a.get("path", "/"),
+                        a.get("http_user"), a.get("http_password"),
+                        _path(a.get("mdn_spool"), home, "spool/mdn"))
     retention = data.get("retention") or {}
     after = retention.get("archive_after", "400d")
     return Config(
