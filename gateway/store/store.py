@@ -232,40 +232,32 @@ class Store:
         """Record a received file (already archived) and its inbound document.
         Returns (document id, duplicate): an offer seen before returns the first one."""
         now = self.clock()
-        where = sa.and_(t.files.c.partner == partner, t.files.c.channel == channel,
-                        t.files.c.name == name, t.files.c.sha256 == sha256)
+        offer = {"b_partner": partner, "b_channel": channel, "b_name": name, "b_sha": sha256}
 
         def existing(conn: Connection) -> Optional[int]:
-            row = conn.execute(sa.select(t.documents.c.id).select_from(
-                t.files.join(t.documents, t.documents.c.file_id == t.files.c.id)).where(
-                where, t.documents.c.flow == "inbound")).first()
+            row = conn.execute(_OFFER_Q, offer).first()
             return row.id if row is not None else None
 
-        with self.engine.connect() as conn:
-            found = existing(conn)
-        if found is not None:
-            return found, True
         try:
             with self.transaction() as conn:
                 found = existing(conn)
                 if found is not None:
                     return found, True
-                file_id = conn.execute(t.files.insert().values(
-                    partner=partner, channel=channel, name=name, sha256=sha256, size=size,
-                    received_at=now, external_id=meta.get("message_id"),
-                    meta=_json(dict(meta)))).inserted_primary_key[0]
-                doc_id = conn.execute(t.documents.insert().values(
-                    flow="inbound", status="received", key=f"file/{file_id}", partner=partner,
-                    doc_type="file", standard=standard, file_id=file_id, raw_sha256=sha256,
-                    next_attempt_at=now, created_at=now, updated_at=now,
-                    meta=_json({"name": name, "channel": channel, **dict(meta)}))
+                file_id = conn.execute(_FILE_INSERT, {
+                    "partner": partner, "channel": channel, "name": name, "sha256": sha256,
+                    "size": size, "received_at": now, "external_id": meta.get("message_id"),
+                    "meta": _json(dict(meta))}).inserted_primary_key[0]
+                doc_id = conn.execute(_DOCUMENT_INSERT, {
+                    "flow": "inbound", "status": "received", "key": f"file/{file_id}",
+                    "partner": partner, "doc_type": "file", "standard": standard,
+                    "file_id": file_id, "raw_sha256": sha256, "next_attempt_at": now,
+                    "created_at": now, "updated_at": now,
+                    "meta": _json({"name": name, "channel": channel, **dict(meta)})}
                 ).inserted_primary_key[0]
                 self.append_event(conn, "received", f"document/{doc_id}", {
                     "partner": partner, "channel": channel, "name": name, "size": size,
                     "sha256": sha256, "meta": dict(meta)}, refs=[sha256], document_id=doc_id)
-                conn.execute(t.partner_state.update().where(
-                    t.partner_state.c.partner == partner).values(
-                    received=t.partner_state.c.received + 1))
+                conn.execute(_RECEIVED_COUNT, {"b_partner": partner})
                 return doc_id, False
         except sa.exc.IntegrityError:
             with self.engine.connect() as conn:
@@ -286,7 +278,7 @@ class Store:
         return int(conn.execute(_DOCUMENT_INSERT, values).inserted_primary_key[0])
 
     def find_key(self, conn: Connection, key: str) -> Optional[int]:
-        row = conn.execute(sa.select(t.documents.c.id).where(t.documents.c.key == key)).first()
+        row = conn.execute(_KEY_Q, {"b_key": key}).first()
         return row.id if row is not None else None
 
     def get(self, doc_id: int, conn: Optional[Connection] = None) -> Optional[dict[str, Any]]:
@@ -456,11 +448,8 @@ class Store:
             try:
                 with self.transaction() as conn:
                     for kind, maximum in kinds.items():
-                        row = conn.execute(
-                            t.control_numbers.update().where(c.partner == partner,
-                                                             c.kind == kind)
-                            .values(value=sa.case((c.value >= maximum, 1), else_=c.value + 1))
-                            .returning(c.value)).first()
+                        row = conn.execute(_NEXT_NUMBER, {"b_partner": partner, "b_kind": kind,
+                                                          "b_max": maximum}).first()
                         if row is None:
                             conn.execute(t.control_numbers.insert().values(
                                 partner=partner, kind=kind, value=1))
@@ -647,6 +636,22 @@ _TRANSITION_BY = {
                                      _d.claimed_by == sa.bindparam("b_worker")),
 }
 _UPDATE_BY_ID = t.documents.update().where(_d.id == sa.bindparam("b_id"))
+_f = t.files.c
+_OFFER_Q = (sa.select(_d.id).select_from(t.files.join(t.documents, _d.file_id == _f.id))
+            .where(_f.partner == sa.bindparam("b_partner"), _f.channel == sa.bindparam("b_channel"),
+                   _f.name == sa.bindparam("b_name"), _f.sha256 == sa.bindparam("b_sha"),
+                   _d.flow == "inbound"))
+_FILE_INSERT = t.files.insert()
+_RECEIVED_COUNT = t.partner_state.update().where(
+    t.partner_state.c.partner == sa.bindparam("b_partner")).values(
+    received=t.partner_state.c.received + 1)
+_KEY_Q = sa.select(_d.id).where(_d.key == sa.bindparam("b_key"))
+_cn = t.control_numbers.c
+_NEXT_NUMBER = (t.control_numbers.update()
+                .where(_cn.partner == sa.bindparam("b_partner"), _cn.kind == sa.bindparam("b_kind"))
+                .values(value=sa.case((_cn.value >= sa.bindparam("b_max"), 1),
+                                      else_=_cn.value + 1))
+                .returning(_cn.value))
 _DOCUMENT_INSERT = t.documents.insert()
 
 
