@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from gateway import states
 from gateway.config import ConfigError, Config, build, load, locate
+from gateway.engine import ACK_TYPES
 from gateway.errors import GatewayError
 from gateway.profiles.model import parse_duration
 from gateway.store import LostClaim
@@ -391,7 +392,7 @@ def register(main: click.Group) -> None:
                            for c in ("receipt_status", "ack_status", "response_status")])
         try:
             docs = gw.store.documents(flow="outbound", partner=partner, where=sa.and_(
-                d.doc_type.not_in(["997", "999", "TA1", "CONTRL"]),
+                d.doc_type.not_in(sorted(ACK_TYPES)),
                 sa.true() if show_all else waiting))
         finally:
             gw.close()

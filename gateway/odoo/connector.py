@@ -25,7 +25,6 @@ commands), whatever the line count.  Seller side outbound: gateway.odoo.seller.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import html
 import json
 import re
@@ -38,6 +37,7 @@ from gateway.connectors.base import (AckNotice, Delivery, DeliveryResult, ErpExc
 from gateway.errors import PermanentError
 from gateway.odoo.seller import SellerOutbound
 from gateway.odoo.transport import OdoorpcTransport, RpcTransport
+from gateway.odoo.values import dec as _dec, day as _day, m2o as _m2o, num as _num, plain as _plain
 from gateway.profiles.model import Profile
 from gateway.profiles.secrets import SecretError, parse_ref, resolve
 from translators import canonical as c
@@ -49,25 +49,10 @@ _CREATED = "Created from EDI order"
 _SENT_WHAT = {"purchase.order": {"confirm": "Purchase order", "cancel": "Purchase order cancellation"},
               "sale.order": {"confirm": "Order response", "cancel": "Order response (cancellation)"},
               "stock.picking": {"done": "Ship notice"}}
-_CHANGE = {"quantity_changed", "price_changed", "date_changed", "changed"}
 
 
 def marker(key: str) -> str:
     return f"[edi-gateway {key}]"
-
-
-def _dec(value: Any) -> Decimal:
-    return Decimal(str(value or 0))
-
-
-def _day(value: Any) -> Optional[_dt.date]:
-    if not value:
-        return None
-    return _dt.date.fromisoformat(str(value)[:10])
-
-
-def _m2o(value: Any) -> Optional[int]:
-    return value[0] if isinstance(value, (list, tuple)) and value else (value or None)
 
 
 def _items(order: c.ShipmentOrder) -> Iterable[tuple[c.ShipItem, tuple[str, ...]]]:
@@ -148,8 +133,10 @@ class OdooConnector(SellerOutbound):
     def _markers(self, model: str, ids: Sequence[int], key: str) -> list[dict]:
         if not ids:
             return []
-        return self._sr("mail.message", [("model", "=", model), ("res_id", "in", list(ids)),
+        rows = self._sr("mail.message", [("model", "=", model), ("res_id", "in", list(ids)),
                                          ("body", "ilike", marker(key))], ["res_id", "body"])
+        # ilike treats _ and % in the key as wildcards: keep exact matches only
+        return [r for r in rows if marker(key) in _plain(r["body"])]
 
     def _post(self, model: str, rec_id: int, text: str, key: str) -> None:
         full = f"{text} {marker(key)}"
@@ -168,8 +155,9 @@ class OdooConnector(SellerOutbound):
             self._model_ids[model] = rows[0]["id"]
         done = self._sr("mail.activity", [("res_model", "=", model),
                                           ("res_id", "in", sorted({w[0] for w in wanted})),
-                                          ("note", "ilike", marker(key))], ["res_id", "summary"])
-        have = {(d["res_id"], d["summary"]) for d in done}
+                                          ("note", "ilike", marker(key))],
+                        ["res_id", "summary", "note"])
+        have = {(d["res_id"], d["summary"]) for d in done if marker(key) in _plain(d["note"])}
         values = [{"res_model_id": self._model_ids[model], "res_id": rid, "summary": summary,
                    "note": html.escape(note).replace("\n", "<br/>") + " " + html.escape(marker(key)),
                    "user_id": self.rpc.uid}
@@ -328,7 +316,7 @@ class OdooConnector(SellerOutbound):
                 vals["product_qty"] = float(kept)
                 vals["price_unit"] = float(price if price is not None else _dec(line["price_unit"]))
                 if kept < ordered:
-                    todo.append(f"{where}: vendor commits {kept} of {ordered}")
+                    todo.append(f"{where}: vendor commits {_num(kept)} of {_num(ordered)}")
             dates = [p.scheduled_date for p in parts if p.scheduled_date is not None]
             planned = _day(line["date_planned"])
             if dates and max(dates) != planned:
@@ -337,7 +325,7 @@ class OdooConnector(SellerOutbound):
                     todo.append(f"{where}: vendor date {max(dates)} later than {planned}")
             for p, s in zip(parts, stat):
                 if s in _FLAG or ":" in s:
-                    msg = f"{where}: {p.quantity if p.quantity is not None else ''} {s}".replace("  ", " ")
+                    msg = f"{where}: {_num(p.quantity) if p.quantity is not None else ''} {s}".replace("  ", " ")
                     exceptions.append(ErpException(f"{s.replace(':', '_')}_line", msg))
                     if s != "backordered" or (p.scheduled_date and planned and p.scheduled_date > planned):
                         todo.append(msg)
@@ -346,7 +334,8 @@ class OdooConnector(SellerOutbound):
                     commands.append([1, line["id"], vals])
                     effects.append(f"{where}: set {', '.join(f'{k}={v}' for k, v in vals.items())}")
                 else:
-                    todo.append(f"{where}: vendor proposes {vals} (changes: flag)")
+                    todo.append(f"{where}: vendor proposes "
+                                f"{', '.join(f'{k}={v}' for k, v in vals.items())} (changes: flag)")
         header = statuses.get(doc.status, doc.status)
         if header == "rejected":
             todo.append(f"{po['name']}: the vendor rejected the order")
@@ -415,13 +404,13 @@ class OdooConnector(SellerOutbound):
                                           ("body", "ilike", "[edi-gateway ")],
                          ["res_id", "body"]) if picks else []
         final, own = marker(d.key), marker(f"{d.key}#asn")
-        done = sorted({n["res_id"] for n in notes if final in html.unescape(n["body"])})
+        done = sorted({n["res_id"] for n in notes if final in _plain(n["body"])})
         if done:
             return DeliveryResult(d.key, (f"ship notice {doc.number} already recorded",),
                                   tuple(exceptions), {"stock.picking": done,
                                                       "purchase.order": sorted(po_by_name.values())},
                                   True)
-        own_pick = {n["res_id"] for n in notes if own in html.unescape(n["body"])}
+        own_pick = {n["res_id"] for n in notes if own in _plain(n["body"])}
         same = f"Ship notice {doc.number} recorded by EDI"
         earlier_copy = sorted({n["res_id"] for n in notes if same in _plain(n["body"])} - own_pick)
         if doc.purpose != "original" or (earlier_copy and not own_pick):
@@ -445,7 +434,7 @@ class OdooConnector(SellerOutbound):
         mine: dict[int, list] = {}
         for n in notes:
             if "edi-asn:" in n["body"]:
-                target = mine if own in html.unescape(n["body"]) else shipped
+                target = mine if own in _plain(n["body"]) else shipped
                 target.setdefault(n["res_id"], []).extend(_asn_payload(n["body"]))
         target_pick: dict[int, dict] = {}
         for p in picks:  # this notice's receipt if a crash left it recorded, else the open one
@@ -465,6 +454,10 @@ class OdooConnector(SellerOutbound):
                                                   for i, _ in _items(o)])
         lines_new: dict[int, list] = {}
         sscc: dict[int, set] = {}
+        announced: dict[int, Decimal] = {}  # move id -> quantity earlier notices announced
+        for recorded in shipped.values():
+            for mid, _lot, q in recorded:
+                announced[mid] = announced.get(mid, Decimal(0)) + Decimal(q)
         for order in doc.orders:
             po_id = po_by_name.get(order.order_number)
             if po_id is None:
@@ -500,17 +493,21 @@ class OdooConnector(SellerOutbound):
                     continue
                 quantity = Decimal(len(item.serials)) if item.serials else item.quantity
                 new = lines_new.setdefault(pick["id"], [])
-                move, before = self._room(candidates, shipped.get(pick["id"], []) + new, quantity)
-                if move is None:
+                shares = self._allocate(candidates, announced, quantity)
+                if shares is None:
+                    before = sum((announced.get(m["id"], Decimal(0)) for m in candidates), Decimal(0))
                     expected = sum(_dec(m["product_uom_qty"]) for m in candidates)
-                    exceptions.append(ErpException("over_shipment", f"{where}: ships {quantity}, "
-                                                   f"{before} already announced, {expected} "
-                                                   f"expected on {pick['name']}"))
+                    exceptions.append(ErpException("over_shipment", f"{where}: ships {_num(quantity)}, "
+                                                   f"{_num(before)} already announced, "
+                                                   f"{_num(expected)} expected on {pick['name']}"))
                     continue
-                if item.serials:
-                    new.extend((move["id"], s, "1") for s in item.serials)
-                else:
-                    new.append((move["id"], item.lot, str(quantity)))
+                serials = iter(item.serials)
+                for move_id, share in shares:
+                    announced[move_id] = announced.get(move_id, Decimal(0)) + share
+                    if item.serials:
+                        new.extend((move_id, next(serials), "1") for _ in range(int(share)))
+                    else:
+                        new.append((move_id, item.lot, str(share)))
                 if pack:
                     sscc.setdefault(pick["id"], set()).add(" > ".join(pack))
         effects: list[str] = []
@@ -596,17 +593,18 @@ class OdooConnector(SellerOutbound):
                                "purchase.order": sorted(po_by_name.values())})
 
     @staticmethod
-    def _room(candidates: list[dict], announced: list, quantity: Decimal
-              ) -> tuple[Optional[dict], Decimal]:
-        """The first move of the product with room for ``quantity`` more (several order lines of
-        one product each have their move); (None, total announced) when none has room."""
-        total = Decimal(0)
+    def _allocate(candidates: list[dict], announced: Mapping[int, Decimal], quantity: Decimal
+                  ) -> Optional[list[tuple[int, Decimal]]]:
+        """Split ``quantity`` over the product's moves (one per order line of that product) in
+        order, each up to its demand minus what is already announced; None if it does not fit."""
+        shares, rest = [], quantity
         for move in candidates:
-            before = sum((Decimal(q) for mid, _lot, q in announced if mid == move["id"]), Decimal(0))
-            total += before
-            if before + quantity <= _dec(move["product_uom_qty"]):
-                return move, before
-        return None, total
+            room = _dec(move["product_uom_qty"]) - announced.get(move["id"], Decimal(0))
+            if room > 0 and rest > 0:
+                take = rest if rest <= room else room  # the document's own figure when it fits
+                shares.append((move["id"], take))
+                rest -= take
+        return shares if rest == 0 else None
 
     def _pfields(self) -> set[str]:
         if self._picking_fields is None:
@@ -628,7 +626,7 @@ class OdooConnector(SellerOutbound):
                                           ("res_id", "in", [s["id"] for s in existing]),
                                           ("body", "ilike", "[edi-gateway ")],
                          ["res_id", "body"]) if existing else []
-        bodies = [html.unescape(n["body"]) for n in notes]
+        bodies = [_plain(n["body"]) for n in notes]
         so = existing[0] if existing else None
         refs = {"sale.order": so["id"]} if so else {}
         if so and any(marker(d.key) in b for b in bodies):
@@ -717,19 +715,21 @@ class OdooConnector(SellerOutbound):
                                          ("body", "ilike", f"partner={profile.name} "),
                                          ("body", "ilike", token)],
                         ["model", "res_id", "body"], order="id")
+        rows = [r for r in rows if " sent by EDI to " in _plain(r["body"])
+                and f"partner={profile.name} " in _plain(r["body"]) and token in _plain(r["body"])]
         if not rows:
             msg = (f"{doc.ack_type} from {profile.name} answers {what}, which no document sent "
                    "to this partner carries")
             return DeliveryResult(d.key, (), (ErpException("unmatched_ack", msg),))
         applied = {(m["model"], m["res_id"]) for m in self._sr(
             "mail.message", [("model", "in", models), ("res_id", "in", sorted({r["res_id"] for r in rows})),
-                             ("body", "ilike", marker(d.key))], ["model", "res_id"])}
+                             ("body", "ilike", marker(d.key))], ["model", "res_id", "body"])
+            if marker(d.key) in _plain(m["body"])}
         by_tx = {t.control_number.lstrip("0") or "0": t for t in doc.transactions}
         effects, exceptions, posts, todo = [], [], {}, {}
         for row in rows:
             rec = (row["model"], row["res_id"])
-            text = html.unescape(re.sub(r"<[^>]+>", " ", row["body"]))
-            found = re.search(r"tcn=(\S+)", text)
+            found = re.search(r"tcn=(\S+)", _plain(row["body"]))
             tx = by_tx.get((found.group(1).lstrip("0") or "0") if found else "")
             status = tx.status if tx else doc.status
             detail = ""
@@ -886,9 +886,7 @@ class OdooConnector(SellerOutbound):
     def sent(self, notice: SentNotice) -> None:
         """Chatter note on the record: what was sent, to whom, when, control numbers, channel.
         It is also the "already sent" mark extract() looks for, and what 997/CONTRL match."""
-        model, rec, event = (notice.key.split("/") + ["", ""])[:3]
-        if model not in _SENT_WHAT or not rec.isdigit():
-            raise PermanentError(f"sent: {notice.key!r} is not a key this connector produced")
+        model, rec, event = _outbound_ref(notice.key, "sent")
         if self._markers(model, [int(rec)], notice.key):
             return
         cn = notice.control_numbers
@@ -901,7 +899,7 @@ class OdooConnector(SellerOutbound):
                    f"partner={notice.partner} {numbers} via {notice.transport_id}", notice.key)
 
     def acknowledged(self, notice: AckNotice) -> None:
-        model, rec = notice.key.split("/")[:2]
+        model, rec, _event = _outbound_ref(notice.key, "acknowledged")
         key = f"{notice.key}/{notice.kind}/{notice.status}"
         if self._markers(model, [int(rec)], key):
             return
@@ -912,16 +910,21 @@ class OdooConnector(SellerOutbound):
                                       f"{notice.partner}: {notice.detail or notice.status}")], key)
 
 
+def _outbound_ref(key: str, what: str) -> tuple[str, str, str]:
+    """(model, record id, event) of an outbound key this connector produced."""
+    model, rec, event = (key.split("/") + ["", ""])[:3]
+    if model not in _SENT_WHAT or not rec.isdigit():
+        raise PermanentError(f"{what}: {key!r} is not the key of a document the Odoo connector "
+                             "extracted (model/id/event)")
+    return model, rec, event
+
+
 def _said(line: c.ResponseLine) -> str:
     return " ".join(str(x) for x in (
         f"line {line.line_number}: {line.status}",
         line.quantity if line.quantity is not None else "", line.unit or "",
         f"@ {line.unit_price}" if line.unit_price is not None else "",
         f"on {line.scheduled_date}" if line.scheduled_date else "") if x != "")
-
-
-def _plain(body: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", " ", body or ""))
 
 
 def _asn_payload(body: str) -> list:

@@ -15,7 +15,6 @@ order entered by hand is numbered 1, 2, 3... in sequence order.
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import json
 import re
 from decimal import Decimal
@@ -23,6 +22,7 @@ from typing import Any, Iterable, Optional
 
 from gateway.connectors.base import Outbound
 from gateway.errors import PermanentError
+from gateway.odoo.values import dec as _dec, day as _day, m2o as _m2o, plain as _plain
 from gateway.profiles.model import Profile
 from translators import canonical as c
 
@@ -30,25 +30,9 @@ _SO_FIELDS = ["name", "partner_id", "partner_shipping_id", "client_order_ref", "
               "date_order", "commitment_date", "currency_id"]
 
 
-def _m2o(value: Any) -> Optional[int]:
-    return value[0] if isinstance(value, (list, tuple)) and value else (value or None)
-
-
-def _dec(value: Any) -> Decimal:
-    return Decimal(str(value)) if value else Decimal(0)
-
-
-def _day(value: Any) -> Optional[_dt.date]:
-    return _dt.date.fromisoformat(str(value)[:10]) if value else None
-
-
-def _text(body: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", " ", body or ""))
-
-
 def edi_lines(body: str) -> list[list]:
     """The ``edi-lines:`` payload of a creation note: [[number, quantity, unit], ...]."""
-    found = re.search(r"edi-lines:(\[.*?\])(?: \[edi-gateway|\s*$)", _text(body))
+    found = re.search(r"edi-lines:(\[.*?\])(?: \[edi-gateway|\s*$)", _plain(body))
     return json.loads(found.group(1)) if found else []
 
 

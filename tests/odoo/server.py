@@ -2,17 +2,24 @@
 
 Speaks ``/web/webclient/version_info`` and ``/jsonrpc`` (common.version, common.login,
 object.execute / execute_kw) like Odoo, with an in-memory ORM of the models the connector
-uses.  Fields differ per version (16: ``qty_done``; 17/18: ``quantity`` + ``picked``; 16 sale
-state ``done``), unknown fields are refused as Odoo refuses them, and the traps of
+uses.  Checked against the Odoo 16/17/18 Community sources (docs/odoo-connector.md lists what):
+fields differ per version (16: ``qty_done``/``reserved_uom_qty``/``quantity_done``; 17/18:
+``quantity`` + ``picked``, ``sale.order.locked``), unknown fields are refused as Odoo refuses
+them, ``message_post`` stores HTML on 16 and escapes a str body on 17/18, and the traps of
 /work/shared/docs/odoo.md are reproduced: a quantity written without a price reprices from
 the vendor pricelist, quantity 0 does not cancel the receipt move, confirmed lines cannot be
-deleted.  ``fail_at``/``fail_mode`` make the Nth execute_kw fail before or after applying
-(connection dropped) to test crash recovery; ``calls`` counts execute_kw.
+deleted; ``button_validate`` returns the backorder wizard (lots are created only when the
+picking is done), whose ``process`` validates the pickings named in its context;
+``sale.order.action_cancel`` returns the cancel wizard unless ``disable_cancel_warning``.
+Each execute_kw is one transaction (rolled back on error).  ``fail_at``/``fail_mode`` make the
+Nth execute_kw fail before or after applying (connection dropped) to test crash recovery;
+``calls`` counts execute_kw.
 """
 from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,6 +27,7 @@ from typing import Any
 BASE = {
     "res.partner": ["name", "ref", "parent_id", "type", "street", "city", "zip", "display_name"],
     "ir.model": ["model", "name"],
+    "res.currency": ["name"],
     "ir.model.data": ["module", "name", "model", "res_id"],
     "uom.uom": ["name"],
     "product.product": ["default_code", "barcode", "product_tmpl_id", "name", "tracking"],
@@ -29,15 +37,18 @@ BASE = {
     "purchase.order.line": ["order_id", "product_id", "name", "product_qty", "product_uom",
                             "price_unit", "date_planned", "display_type", "move_ids", "sequence",
                             "qty_received"],
-    "stock.picking": ["name", "purchase_id", "picking_type_code", "state", "scheduled_date",
-                      "date_deadline", "partner_id", "origin", "backorder_id"],
+    "stock.picking": ["name", "purchase_id", "sale_id", "picking_type_code", "state",
+                      "scheduled_date", "date_deadline", "date_done", "partner_id", "origin",
+                      "backorder_id"],
     "stock.move": ["picking_id", "product_id", "product_uom_qty", "product_uom", "state",
-                   "purchase_line_id", "date_deadline"],
+                   "purchase_line_id", "sale_line_id", "date_deadline"],
     "stock.move.line": ["move_id", "picking_id", "product_id", "product_uom_id", "lot_name", "lot_id"],
     "stock.lot": ["name", "product_id"],
-    "sale.order": ["name", "partner_id", "partner_shipping_id", "client_order_ref", "state",
-                   "order_line", "date_order", "commitment_date"],
-    "sale.order.line": ["order_id", "product_id", "product_uom_qty", "product_uom", "price_unit", "name"],
+    "sale.order": ["name", "partner_id", "partner_invoice_id", "partner_shipping_id",
+                   "client_order_ref", "origin", "state", "order_line", "date_order",
+                   "commitment_date", "currency_id", "picking_ids"],
+    "sale.order.line": ["order_id", "product_id", "product_uom_qty", "product_uom", "price_unit",
+                        "name", "display_type", "sequence", "qty_delivered", "move_ids"],
     "mail.message": ["model", "res_id", "body", "message_type"],
     "mail.activity": ["res_model_id", "res_model", "res_id", "summary", "note", "user_id"],
     "stock.backorder.confirmation": ["pick_ids"],
@@ -47,10 +58,30 @@ M2O = {"partner_id": "res.partner", "parent_id": "res.partner", "product_id": "p
        "order_id": None, "purchase_id": "purchase.order", "picking_id": "stock.picking",
        "move_id": "stock.move", "currency_id": "res.currency", "company_id": "res.company",
        "partner_shipping_id": "res.partner", "res_model_id": "ir.model", "user_id": "res.users",
-       "lot_id": "stock.lot", "purchase_line_id": "purchase.order.line", "backorder_id": "stock.picking"}
+       "lot_id": "stock.lot", "purchase_line_id": "purchase.order.line", "backorder_id": "stock.picking",
+       "sale_id": "sale.order", "sale_line_id": "sale.order.line",
+       "partner_invoice_id": "res.partner"}
 O2M = {("purchase.order", "order_line"): ("purchase.order.line", "order_id"),
        ("sale.order", "order_line"): ("sale.order.line", "order_id"),
-       ("purchase.order.line", "move_ids"): ("stock.move", "purchase_line_id")}
+       ("purchase.order.line", "move_ids"): ("stock.move", "purchase_line_id"),
+       ("sale.order.line", "move_ids"): ("stock.move", "sale_line_id"),
+       ("sale.order", "picking_ids"): ("stock.picking", "sale_id")}
+READS = {"search_read", "search", "read", "fields_get", "search_count"}
+#: mail.message kwargs message_post accepts over RPC (the rest are refused as Odoo refuses them)
+POST_KW = {"body", "message_type", "subtype_xmlid", "subtype_id", "subject", "partner_ids",
+           "body_is_html"}
+
+
+def ilike(value: str) -> "re.Pattern[str]":
+    """Odoo's ilike: ``%value%`` with the value's own ``%`` and ``_`` left as SQL wildcards."""
+    return re.compile("".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch)
+                              for ch in value), re.IGNORECASE | re.DOTALL)
+
+
+def escape(text: str) -> str:
+    """markupsafe.escape, which Odoo 17/18 apply to a str body in message_post."""
+    return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
 
 
 class RpcFault(Exception):
@@ -62,17 +93,22 @@ class Drop(Exception):
 
 
 class FakeOdoo:
-    def __init__(self, version: int) -> None:
+    def __init__(self, version: int, *, delivery_module: bool = False) -> None:
         self.version = version
         self.fields = {m: set(f) | {"id", "display_name", "write_date"} for m, f in BASE.items()}
         if version == 16:
             self.fields["stock.move.line"] |= {"qty_done", "reserved_uom_qty"}
+            self.fields["stock.move"] |= {"quantity_done"}
         else:
             self.fields["stock.move.line"] |= {"quantity", "picked"}
             self.fields["stock.move"] |= {"quantity", "picked"}
+            self.fields["sale.order"] |= {"locked"}
+        if delivery_module:  # delivery (16) / stock_delivery (17, 18)
+            self.fields["stock.picking"] |= {"carrier_tracking_ref", "carrier_id"}
         self.data: dict[str, dict[int, dict]] = {m: {} for m in BASE}
         self.next_id = 1
         self.calls = 0
+        self.log: list[tuple[str, str]] = []  # (model, method) of every execute_kw, in order
         self.fail_at: int | None = None
         self.fail_mode = "before"
         self.clock = 0
@@ -112,7 +148,7 @@ class FakeOdoo:
                 sub, inverse = O2M[(model, k)]
                 for cmd in v:
                     if cmd[0] == 0:
-                        rec[k].append(self.add(sub, **{inverse: rid, **cmd[2]}))
+                        rec[k].append(self.create(sub, {inverse: rid, **cmd[2]}))
                     elif cmd[0] == 1:
                         self.write_line(sub, cmd[1], cmd[2])
                     elif cmd[0] == 4:
@@ -173,7 +209,7 @@ class FakeOdoo:
                 return False
             if op == "not in" and v in val:
                 return False
-            if op == "ilike" and str(val).lower() not in str(v or "").lower():
+            if op == "ilike" and not ilike(str(val)).search(str(v or "")):
                 return False
             if op == ">=" and not (v and v >= val):
                 return False
@@ -197,7 +233,7 @@ class FakeOdoo:
     # ---------------------------------------------------------------- methods
     def execute_kw(self, model, method, args, kw):
         kw = dict(kw or {})
-        kw.pop("context", None)
+        ctx = kw.pop("context", None) or {}
         if model not in self.fields:
             raise RpcFault(f"Object {model} doesn't exist")
         if method == "search_read":
@@ -217,20 +253,34 @@ class FakeOdoo:
             return self.create(model, vals)
         if method == "write":
             ids, vals = args
+            if model == "stock.move" and vals.get("state") == "cancel":
+                for i in ids:
+                    if self.data[model][i]["state"] == "done":
+                        raise RpcFault("You cannot cancel a stock move that has been set to 'Done'.")
             for i in ids:
                 if model == "purchase.order" and "order_line" in vals:
                     cmds = vals["order_line"]
                     if any(c[0] == 2 for c in cmds) and self.data[model][i]["state"] == "purchase":
                         raise RpcFault("Cannot delete a purchase order line which is in state 'purchase'.")
                 self.write_line(model, i, vals)
+            if model == "stock.move":
+                self.picking_states({self.data[model][i]["picking_id"] for i in ids})
             return True
         if method == "unlink":
             for i in args[0]:
                 self.data[model].pop(i, None)
             return True
         if method == "message_post":
-            (rid,) = args[0] if isinstance(args[0], list) else [args[0]]
-            return self.add("mail.message", model=model, res_id=rid, body=kw.get("body", ""),
+            ids = args[0] if isinstance(args[0], list) else [args[0]]
+            if len(ids) != 1 or ids[0] not in self.data[model]:
+                raise RpcFault(f"Expected singleton: {model}{tuple(ids)}")  # ensure_one()
+            bad = set(kw) - POST_KW - ({"body_is_html"} if self.version >= 17 else set())
+            if bad or (self.version == 16 and "body_is_html" in kw):
+                raise RpcFault(f"message_post() got an unexpected keyword argument {sorted(bad)}")
+            body = kw.get("body", "")
+            if self.version >= 17 and not kw.get("body_is_html"):
+                body = escape(body)  # "str content will be escaped"
+            return self.add("mail.message", model=model, res_id=ids[0], body=body,
                             message_type=kw.get("message_type", "notification"))
         if method == "button_confirm":
             for i in args[0]:
@@ -243,22 +293,39 @@ class FakeOdoo:
             return True
         if method == "action_confirm":
             for i in args[0]:
-                self.data[model][i]["state"] = "sale"
+                if self.data[model][i]["state"] not in ("draft", "sent"):
+                    raise RpcFault("Some orders are not in a state requiring confirmation.")
+                self.confirm_so(i)
             return True
         if method == "action_cancel":
+            recs = [self.data[model][i] for i in args[0]]
+            if model == "sale.order":
+                if any(r.get("locked") for r in recs):
+                    raise RpcFault("You cannot cancel a locked order. Please unlock it first.")
+                if not ctx.get("disable_cancel_warning") and any(r["state"] != "draft" for r in recs):
+                    # _show_cancel_wizard(): the sale.order.cancel wizard, nothing cancelled
+                    return {"type": "ir.actions.act_window", "res_model": "sale.order.cancel",
+                            "context": {"default_order_id": args[0][0]}}
             for i in args[0]:
                 self.data[model][i]["state"] = "cancel"
+                self.data[model][i]["write_date"] = self.now()
+                for pid in self.data[model][i].get("picking_ids") or []:
+                    if self.data["stock.picking"][pid]["state"] != "done":
+                        self.data["stock.picking"][pid]["state"] = "cancel"
             return True
         if method == "button_validate":
             return self.validate(args[0][0])
         if method == "process":
-            for wiz in args[0]:
-                for pid in self.data[model][wiz]["pick_ids"]:
-                    self.finish(pid, backorder=True)
+            # stock.backorder.confirmation.process validates button_validate_picking_ids of the
+            # context (the action's context); without it, it does nothing and returns True
+            for pid in ctx.get("button_validate_picking_ids") or []:
+                self.finish(pid, backorder=True)
             return True
         raise RpcFault(f"The method '{method}' does not exist on the model '{model}'")
 
     def create(self, model, vals):
+        if model == "sale.order.line" and not vals.get("name"):  # name: computed from the product
+            vals = dict(vals, name=self.data["product.product"].get(vals.get("product_id"), {}).get("name") or "/")
         if model == "mail.activity":
             vals = dict(vals)
             vals["res_model"] = self.data["ir.model"][vals["res_model_id"]]["model"]
@@ -287,29 +354,94 @@ class FakeOdoo:
             self.add("stock.move.line", move_id=mid, picking_id=pick, product_id=line["product_id"],
                      product_uom_id=line["product_uom"], **{qty: line["product_qty"]})
 
+    def picking_states(self, pids):
+        """stock.picking.state is computed from its moves: all cancelled -> cancel."""
+        for pid in pids:
+            moves = [m for m in self.data["stock.move"].values() if m["picking_id"] == pid]
+            if moves and all(m["state"] == "cancel" for m in moves):
+                self.data["stock.picking"][pid]["state"] = "cancel"
+
+    def confirm_so(self, so_id):
+        so = self.data["sale.order"][so_id]
+        so["state"] = "sale"
+        so["date_order"] = so["write_date"] = self.now()  # _prepare_confirmation_values
+        pick = self.add("stock.picking", name=f"WH/OUT/{so_id:05d}", sale_id=so_id,
+                        picking_type_code="outgoing", state="assigned",
+                        partner_id=so["partner_shipping_id"] or so["partner_id"], origin=so["name"])
+        so["picking_ids"] = [pick]
+        for lid in so["order_line"]:
+            line = self.data["sale.order.line"][lid]
+            if line["display_type"]:
+                continue
+            mid = self.add("stock.move", picking_id=pick, product_id=line["product_id"],
+                           product_uom_qty=line["product_uom_qty"], product_uom=line["product_uom"],
+                           state="assigned", sale_line_id=lid)
+            line["move_ids"] = [mid]
+
+    def ship(self, pid, lines):
+        """The warehouse validates a delivery: ``lines`` = [(move id, qty, lot name or None)]."""
+        qty = "qty_done" if self.version == 16 else "quantity"
+        for ml in [k for k, v in self.data["stock.move.line"].items() if v["picking_id"] == pid]:
+            del self.data["stock.move.line"][ml]
+        for mid, q, lot in lines:
+            move = self.data["stock.move"][mid]
+            lot_id = False
+            if lot:
+                found = [l["id"] for l in self.data["stock.lot"].values()
+                         if l["name"] == lot and l["product_id"] == move["product_id"]]
+                lot_id = found[0] if found else self.add("stock.lot", name=lot, product_id=move["product_id"])
+            self.add("stock.move.line", move_id=mid, picking_id=pid, product_id=move["product_id"],
+                     product_uom_id=move["product_uom"], lot_id=lot_id, **{qty: q})
+        self.finish(pid, backorder=False)
+        self.data["stock.picking"][pid]["date_done"] = self.now()
+        for m in self.data["stock.move"].values():
+            if m["picking_id"] == pid and m["sale_line_id"]:
+                line = self.data["sale.order.line"][m["sale_line_id"]]
+                line["qty_delivered"] = sum(self.done_qty(ml) for ml in self.data["stock.move.line"].values()
+                                            if ml["move_id"] == m["id"])
+
     def done_qty(self, ml):
         return ml.get("qty_done" if self.version == 16 else "quantity") or 0
+
+    def counted(self, mls):
+        """Move lines validation counts: 16 qty_done; 17/18 the picked lines, or all when none
+        is picked (button_validate picks everything then)."""
+        if self.version == 16 or not any(ml.get("picked") for ml in mls):
+            return mls
+        return [ml for ml in mls if ml.get("picked")]
 
     def validate(self, pid):
         moves = [m for m in self.data["stock.move"].values() if m["picking_id"] == pid and m["state"] != "cancel"]
         mls = [ml for ml in self.data["stock.move.line"].values() if ml["picking_id"] == pid]
-        for ml in mls:
-            if ml["lot_name"] and not ml["lot_id"]:
-                found = [l["id"] for l in self.data["stock.lot"].values()
-                         if l["name"] == ml["lot_name"] and l["product_id"] == ml["product_id"]]
-                ml["lot_id"] = found[0] if found else self.add("stock.lot", name=ml["lot_name"], product_id=ml["product_id"])
+        mls = self.counted(mls)
         short = any(sum(self.done_qty(ml) for ml in mls if ml["move_id"] == m["id"]) < m["product_uom_qty"] for m in moves)
-        if short:
+        if short:  # nothing is done (no lot created) until the wizard is processed
             return {"type": "ir.actions.act_window", "res_model": "stock.backorder.confirmation",
                     "context": {"button_validate_picking_ids": [pid], "default_pick_ids": [[4, pid]]}}
         self.finish(pid, backorder=False)
         return True
 
+    def assign_lots(self, mls):
+        """stock.move.line._create_and_assign_production_lot, at _action_done."""
+        for ml in mls:
+            if ml["lot_name"] and not ml["lot_id"]:
+                found = [l["id"] for l in self.data["stock.lot"].values()
+                         if l["name"] == ml["lot_name"] and l["product_id"] == ml["product_id"]]
+                if found:  # stock.lot's (name, product_id, company_id) unique constraint
+                    raise RpcFault("The combination of serial number and product must be unique "
+                                   f"across a company.\nProduct: {ml['product_id']} Lot: {ml['lot_name']}")
+                ml["lot_id"] = self.add("stock.lot", name=ml["lot_name"], product_id=ml["product_id"])
+
     def finish(self, pid, backorder):
         pick = self.data["stock.picking"][pid]
         rest = []
+        mls = self.counted([ml for ml in self.data["stock.move.line"].values() if ml["picking_id"] == pid])
+        for ml in [v for v in self.data["stock.move.line"].values() if v["picking_id"] == pid and v not in mls]:
+            del self.data["stock.move.line"][ml["id"]]  # unpicked lines go with the backorder
+        self.assign_lots(mls)
+        pick["date_done"] = self.now()
         for m in [m for m in self.data["stock.move"].values() if m["picking_id"] == pid and m["state"] != "cancel"]:
-            done = sum(self.done_qty(ml) for ml in self.data["stock.move.line"].values() if ml["move_id"] == m["id"])
+            done = sum(self.done_qty(ml) for ml in mls if ml["move_id"] == m["id"])
             if done < m["product_uom_qty"]:
                 rest.append((m, m["product_uom_qty"] - done))
                 m["product_uom_qty"] = done
@@ -317,6 +449,7 @@ class FakeOdoo:
             if m["purchase_line_id"]:
                 self.data["purchase.order.line"][m["purchase_line_id"]]["qty_received"] += done
         pick["state"] = "done"
+        pick["write_date"] = self.now()
         if backorder and rest:
             bo = self.add("stock.picking", name=pick["name"] + "-BO", purchase_id=pick["purchase_id"],
                           picking_type_code="incoming", state="assigned", backorder_id=pid)
@@ -375,13 +508,16 @@ class _Handler(BaseHTTPRequestHandler):
             model, meth, margs = args[3], args[4], args[5]
             kw = args[6] if len(args) > 6 else {}
             odoo.calls += 1
+            odoo.log.append((model, meth))
             if odoo.fail_at == odoo.calls and odoo.fail_mode == "before":
                 raise Drop()
-            snapshot = copy.deepcopy((odoo.data, odoo.next_id))
+            reading = meth in READS
+            snapshot = None if reading else copy.deepcopy((odoo.data, odoo.next_id))
             try:
                 result = odoo.execute_kw(model, meth, margs, kw)
             except RpcFault:
-                odoo.data, odoo.next_id = snapshot  # one transaction per call
+                if snapshot is not None:
+                    odoo.data, odoo.next_id = snapshot  # one transaction per call
                 raise
             if odoo.fail_at == odoo.calls and odoo.fail_mode == "after":
                 raise Drop()
@@ -390,13 +526,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class OdooTestServer:
-    def __init__(self, version: int) -> None:
-        self.odoo = FakeOdoo(version)
+    def __init__(self, version: int, *, delivery_module: bool = False) -> None:
+        self.odoo = FakeOdoo(version, delivery_module=delivery_module)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.odoo = self.odoo
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                       daemon=True)
 
     def __enter__(self):
         self.thread.start()
