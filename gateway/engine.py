@@ -579,6 +579,9 @@ class Engine:
             receipt = "pending"
         values = dict(transport_id=result.transport_id[:500], mic=result.mic,
                       receipt_status=receipt)
+        if receipt == "pending":
+            wait = getattr(getattr(profile.transport.settings, "mdn", None), "wait", None)
+            values["receipt_due_at"] = self.store.clock() + (wait or _dt.timedelta(hours=1))
         if receipt == "rejected" and result.receipt is not None:
             values["detail"] = f"negative MDN: {result.receipt.disposition}"
         with self.store.transaction() as conn:
@@ -611,7 +614,8 @@ class Engine:
         d = t.documents.c
         n = 0
         with self.store.transaction() as conn:
-            for column, due in (("ack_status", d.ack_due_at),
+            for column, due in (("receipt_status", d.receipt_due_at),
+                                ("ack_status", d.ack_due_at),
                                 ("response_status", d.response_due_at)):
                 rows = conn.execute(sa.select(d.id, d.partner, d.key, d.doc_type).where(
                     d.flow == "outbound", d[column] == "pending", due.is_not(None), due < now)

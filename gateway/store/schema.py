@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from gateway import states
 
-HEAD = "0001"
+HEAD = "0002"
 
 metadata = sa.MetaData()
 
@@ -96,6 +96,7 @@ documents = sa.Table(
     sa.Column("ack_status", sa.String(24), nullable=False, server_default="none"),
     sa.Column("response_status", sa.String(24), nullable=False, server_default="none"),
     sa.Column("ack_due_at", TS, nullable=True),
+    sa.Column("receipt_due_at", TS, nullable=True),  # an asynchronous MDN expected by then
     sa.Column("response_due_at", TS, nullable=True),
     sa.Column("erp_result", sa.Text, nullable=True),
     sa.Column("meta", sa.Text, nullable=False, server_default="{}"),

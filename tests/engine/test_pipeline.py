@@ -366,3 +366,53 @@ def test_each_transition_is_an_audit_event_and_tampering_is_detected(home):
         assert not report.ok and any(p.kind == "edited" and p.seq == 2 for p in report.problems)
     finally:
         gw.close()
+
+
+class AsyncMdnMailbox:
+    """An AS2-like channel: sending returns at once; the MDN arrives later."""
+
+    def __init__(self) -> None:
+        self.sent = []
+
+    def send(self, name, data, meta=None):
+        from edi_mailbox.base import SendResult
+        self.sent.append(name)
+        return SendResult(transport_id=f"<msg-{len(self.sent)}@us>", size=len(data),
+                          receipt_expected=True, mic="abc=, sha-256")
+
+    def poll(self, accept):
+        from edi_mailbox.base import PollReport
+        return PollReport("acme-parts")
+
+    def close(self):
+        pass
+
+
+def test_async_mdn_matches_its_message_or_becomes_overdue(home):
+    import datetime as _dt
+    from edi_mailbox.base import Receipt
+    mailbox = AsyncMdnMailbox()
+    home.order("acme-parts", "PO-A1")
+    home.order("acme-parts", "PO-A2")
+    gw = home.gateway(mailbox_factory=lambda profile: mailbox)
+    try:
+        run_idle(gw)
+        docs = {d["number"]: d for d in _docs(gw, flow="outbound")}
+        assert {d["receipt_status"] for d in docs.values()} == {"pending"}
+        assert all(d["receipt_due_at"] is not None for d in docs.values())
+        gw.engine.receipt_arrived(Receipt(message_id=docs["PO-A1"]["transport_id"],
+                                          disposition="automatic-action/MDN-sent-automatically;"
+                                          " processed", ok=True, mic="abc=, sha-256",
+                                          mic_matches=True, signed=True))
+        assert gw.store.get(docs["PO-A1"]["id"])["receipt_status"] == "accepted"
+        with gw.store.transaction() as conn:
+            conn.execute(t.documents.update().where(t.documents.c.id == docs["PO-A2"]["id"])
+                         .values(receipt_due_at=gw.store.clock() - _dt.timedelta(seconds=1)))
+        assert gw.engine.mark_overdue() == 1
+        assert gw.store.get(docs["PO-A2"]["id"])["receipt_status"] == "overdue"
+        # an MDN nobody sent a message for is recorded, not applied
+        gw.engine.receipt_arrived(Receipt(message_id="<unknown@x>", disposition="processed",
+                                          ok=True))
+        assert "receipt_unmatched" in [e.kind for e in gw.store.iter_events()]
+    finally:
+        gw.close()

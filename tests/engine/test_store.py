@@ -175,3 +175,23 @@ def test_in_memory_store_has_the_same_interface():
     assert [d["id"] for d in store.claim("w")] == [doc_id]
     head = store.audit_head()
     assert head is not None and head[0] == 1
+
+
+def test_upgrading_the_schema_keeps_the_data(store_url):
+    engine = make_engine(store_url)
+    try:
+        migrate(engine, "0001")
+        now = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO documents (flow, status, key, partner, doc_type, next_attempt_at, "
+                "created_at, updated_at) VALUES ('outbound', 'sent', 'old/1', 'p', "
+                "'purchase_order', :t, :t, :t)"), {"t": now})
+        assert current_revision(engine) == "0001"
+        migrate(engine)
+        assert current_revision(engine) == t.HEAD
+        store = Store(engine)
+        [doc] = store.documents()
+        assert doc["key"] == "old/1" and doc["receipt_due_at"] is None
+    finally:
+        engine.dispose()
