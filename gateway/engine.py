@@ -207,11 +207,16 @@ class Engine:
         channel = channel_of(doc["meta"].get("channel", ""), doc["meta"])
         resolution = self.profiles.resolve(envelope, channel)
         if isinstance(resolution, Rejected):
+            why = f"{label}: {resolution.message} ({resolution.searched})"
             if resolution.security_event is not None:
                 self.security_event(doc.get("partner") or "-", doc["meta"].get("channel", ""),
                                     resolution.message)
-            return self._quarantine(doc, worker, resolution.reason,
-                                    f"{label}: {resolution.message} ({resolution.searched})")
+            answer_to = self._answer_to(resolution, channel)
+            if resolution.ack is not None and answer_to is not None:
+                acks = self._rejection_acks(doc, envelope.standard, resolution.ack, answer_to)
+                return self._finish_inbound(doc, worker, answer_to, "quarantine", why, [], acks,
+                                            None, reason=resolution.reason)
+            return self._quarantine(doc, worker, resolution.reason, why)
         assert isinstance(resolution, Resolved)
         profile = resolution.profile
         policy = profile.acknowledgments
@@ -263,6 +268,38 @@ class Engine:
                                         reason="envelope")
         return self._finish_inbound(doc, worker, profile, "translate",
                                     f"{len(children)} transaction(s)", children, acks, seen)
+
+    def _answer_to(self, rejection: Rejected, channel: Any) -> Optional[Profile]:
+        """Whom a TA1/CONTRL "unknown sender/receiver" goes to: the partner whose channel the
+        file came over, or (unknown receiver) the partner the sender belongs to."""
+        if rejection.reason not in ("unknown_sender", "unknown_receiver"):
+            return None
+        from gateway.profiles.identity import owns_channel
+        pool = list(self.profiles.all().values())
+        if channel is not None:
+            owners = [p for p in pool if p.enabled and owns_channel(p, channel)]
+            if len(owners) == 1:
+                return owners[0]
+        if rejection.reason == "unknown_receiver" and len(rejection.candidates) == 1:
+            return self.profiles.get(rejection.candidates[0])
+        return None
+
+    def _rejection_acks(self, doc: Mapping[str, Any], standard: str, finding: Any,
+                        profile: Profile) -> list[pipeline.Ack]:
+        """The TA1 / CONTRL that rejects the interchange for ``finding``, numbered from
+        ``profile``'s sequence."""
+        adapter = pipeline.ADAPTERS[standard]()
+        folder = adapter.ack_folder(None, StoreCounter(self.store, profile.name))
+        out: list[pipeline.Ack] = []
+        injected = False
+        with self.archive.open(doc["raw_sha256"]) as fh:
+            for ev in adapter.events(iter(lambda: fh.read(pipeline.CHUNK), b""), None):
+                out += folder.feed(ev)
+                if not injected and isinstance(ev, adapter.InterchangeStart):
+                    out += folder.feed(finding)
+                    injected = True
+        out += folder.close()
+        return [a for a in out if a.kind != "none" and a.text]
 
     def _ack_wanted(self, profile: Profile, ack: pipeline.Ack) -> bool:
         send = profile.acknowledgments.send
@@ -317,7 +354,7 @@ class Engine:
         refs = {c.key: c.content_sha256 for c in children if c.content_sha256 is not None}
         ack_refs = [(a, self.archive.put(a.text.encode("latin-1", "replace"))) for a in acks]
         with self.store.transaction() as conn:
-            if event != "quarantine" or reason != "duplicate":
+            if seen is not None and (event != "quarantine" or reason != "duplicate"):
                 for key in seen.fresh:
                     other = self.store.record_seen(conn, seen.standard, *key, doc["id"],
                                                    since=seen.since)

@@ -112,6 +112,12 @@ def test_unknown_sender_and_not_edi_are_quarantined_with_reasons(home):
         assert files["notes.txt"]["status"] == "quarantined"
         assert "not an X12 interchange" in files["notes.txt"]["detail"]
         assert not _docs(gw, flow="transaction")
+        # the stranger hears why: a TA1 rejecting its interchange with code 006, sent over the
+        # channel it used
+        [ta1] = _docs(gw, flow="outbound", doc_type="TA1")
+        text = gw.archive.read(ta1["raw_sha256"])
+        assert b"TA1*000000601*" in text and b"*R*006" in text and b"*ZZ*STRANGER" in text
+        assert ta1["status"] == "sent"
         # both are kept: the raw bytes are in the archive
         assert gw.archive.read(files["notes.txt"]["raw_sha256"]) == b"hello, this is not EDI\n"
     finally:
