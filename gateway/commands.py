@@ -417,8 +417,13 @@ def register(main: click.Group) -> None:
     @main.command()
     @gateway_options
     @click.option("--json", "as_json", is_flag=True)
-    def status(config_path: Optional[str], home: Optional[str], as_json: bool) -> None:
-        """Per partner: last poll, last success, backlog, errors."""
+    @click.option("--cert-days", type=int, default=30, show_default=True,
+                  help="warn about AS2 certificates expiring within this many days")
+    def status(config_path: Optional[str], home: Optional[str], as_json: bool,
+               cert_days: int) -> None:
+        """Per partner: last poll, last success, backlog, errors; AS2 certificates that
+        expired or expire soon.  Exit status 1 when documents are dead, a profile is
+        refused, or an AS2 partner has no usable certificate."""
         gw = open_gateway(config_path, home)
         try:
             polls = gw.store.partner_states()
@@ -428,6 +433,7 @@ def register(main: click.Group) -> None:
                         for p in gw.registry.problems]
         finally:
             gw.close()
+        certs = _certificate_status(profiles.values(), cert_days)
         names = sorted(set(profiles) | {p for p, _, _ in counts if p} | {
             n for n in polls if not n.startswith("__")})
         out = []
@@ -448,7 +454,9 @@ def register(main: click.Group) -> None:
                         "dead": by.get("dead", 0), "quarantined": by.get("quarantined", 0),
                         "rejected": by.get("rejected", 0) + by.get("refused", 0)})
         if as_json:
-            _echo_json({"partners": out, "profile_problems": problems})
+            _echo_json({"partners": out, "profile_problems": problems,
+                        "certificates": certs["attention"],
+                        "certificate_problems": certs["problems"]})
         else:
             click.echo(_table([[o["partner"], o["profile"], o["transport"], _when(o["last_poll"]),
                                 _when(o["last_success"]), o["received"], o["backlog"], o["dead"],
@@ -459,7 +467,11 @@ def register(main: click.Group) -> None:
                                "last error"]))
             for p in problems:
                 click.echo(f"profile refused: {p}", err=True)
-        if any(o["dead"] for o in out) or problems:
+            for c in certs["attention"]:
+                click.echo(f"certificate: {c['text']}", err=True)
+            for p in certs["problems"]:
+                click.echo(f"certificate problem: {p}", err=True)
+        if any(o["dead"] for o in out) or problems or certs["problems"]:
             sys.exit(1)
 
     @main.command()
@@ -574,6 +586,32 @@ def register(main: click.Group) -> None:
         migrate(engine)
         click.echo(f"schema {before or 'empty'} -> {current_revision(engine)}")
         engine.dispose()
+
+
+def _certificate_status(profiles: Iterable[Any], within_days: int) -> dict[str, list]:
+    """AS2 certificates needing attention, and hard problems: a file that cannot be read, our
+    own certificate outside its validity, or a partner with no certificate valid today (an
+    expired one beside a valid successor during a rollover is only a warning)."""
+    from edi_mailbox.as2 import certs as as2_certs
+    from edi_mailbox.as2.keys import certificate_report
+    report = certificate_report(profiles, within_days, include_valid=True)
+    attention = [{"partner": c.partner, "role": c.role, "path": str(c.path) if c.path else None,
+                  "subject": c.subject, "serial": c.serial, "state": c.state,
+                  "not_after": c.not_after.isoformat(), "days_left": c.days_left, "text": str(c)}
+                 for c in report.certificates if c.state != as2_certs.VALID]
+    problems = list(report.problems)
+    usable: dict[tuple[str, str], bool] = {}
+    for c in report.certificates:
+        ok = c.state in (as2_certs.VALID, as2_certs.EXPIRING)
+        usable[(c.partner, c.role)] = usable.get((c.partner, c.role), False) or ok
+    for (partner, role), ok in sorted(usable.items()):
+        if not ok:
+            problems.append(f"partner {partner}: no {role} certificate is valid today"
+                            + ("; renew ours, send it to the partner and set "
+                               "transport.as2.our_certificate" if role == "ours" else
+                               "; ask the partner for its new certificate and add it to "
+                               "transport.as2.partner_certificates"))
+    return {"attention": attention, "problems": problems}
 
 
 def _since(text: Optional[str]) -> Optional[_dt.datetime]:

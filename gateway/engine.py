@@ -33,6 +33,7 @@ from gateway.profiles.identity import Rejected, Resolved
 from gateway.profiles.model import Profile
 from gateway.store import LostClaim, Store
 from gateway.store import schema as t
+from edi_mailbox.as2 import mic as as2_mic, tracking
 from edi_mailbox.base import Accepted, InboundFile, Receipt
 from translators import canonical, pipeline
 from translators.findings import ERROR, EDIError
@@ -137,30 +138,38 @@ class Engine:
                                     {"partner": partner, "message": message})
 
     def receipt_arrived(self, receipt: Receipt) -> None:
-        """An asynchronous MDN for a message we sent."""
+        """An asynchronous MDN for a message we sent: matched by Original-Message-ID (with or
+        without angle brackets), by the partner whose certificate signed it, and by MIC."""
         d = t.documents.c
+        key = tracking.message_key(receipt.message_id)
         with self.store.transaction() as conn:
             row = conn.execute(sa.select(t.documents).where(
-                d.flow == "outbound", d.transport_id == receipt.message_id)).first()
-            if row is None:
+                d.flow == "outbound", d.transport_id.in_([f"<{key}>", key]))
+                .order_by(d.id.desc())).first()
+            pending = [] if row is None else [tracking.SentMessage(
+                row.partner, row.transport_id, row.mic or "", row.updated_at or
+                self.store.clock(), None)]
+            outcome = tracking.match(receipt, pending)
+            if isinstance(outcome, tracking.MdnUnmatched):
                 self.store.append_event(conn, "receipt_unmatched", "mdn", {
-                    "message_id": receipt.message_id, "disposition": receipt.disposition})
+                    "message_id": receipt.message_id, "partner": receipt.partner,
+                    "disposition": receipt.disposition, "reason": outcome.reason})
+                log.warning("%s", outcome.reason)
                 return
-            status = self._receipt_status(receipt, row.mic)
+            assert row is not None
+            status = self._receipt_status(outcome.receipt, row.mic)
             self.store.update(conn, row.id, receipt_status=status)
             self.store.append_event(conn, "receipt", f"document/{row.id}", {
                 "partner": row.partner, "message_id": receipt.message_id,
                 "disposition": receipt.disposition, "status": status,
-                "mic_matches": receipt.mic_matches}, document_id=row.id)
+                "mic_matches": outcome.receipt.mic_matches}, document_id=row.id)
         self._notify_ack(dict(row._mapping), "mdn", status, receipt.disposition)
 
     @staticmethod
     def _receipt_status(receipt: Receipt, mic: Optional[str]) -> str:
         if not receipt.ok:
             return "rejected"
-        if receipt.mic_matches is False or (mic and receipt.mic and
-                                            receipt.mic.split(",")[0].strip()
-                                            != mic.split(",")[0].strip()):
+        if receipt.mic_matches is False or (mic and not as2_mic.matches(receipt.mic, mic)):
             return "accepted_with_errors"
         return "accepted"
 

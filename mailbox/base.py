@@ -56,6 +56,7 @@ class Receipt:
     mic_matches: Optional[bool] = None
     signed: bool = False
     raw: bytes = b""
+    partner: Optional[str] = None  # profile name of the partner that sent it (AS2 server)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@
   checks, hand to ``accept``; only after it returns move the remote file to ``archive``
   (unique name on a clash) or delete it.  A crash in between re-offers the file, ``accept``
   answers ``duplicate=True`` and the file is then moved.
-* Outbound: upload as NAME+temporary_suffix, verify size, rename to NAME, verify again.
+* Outbound: upload as NAME+temporary_suffix, flush it to the server's disk
+  (``fsync@openssh.com`` where the server offers it), verify size, rename to NAME, verify again.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Optional, Sequence
 
 import paramiko
+from paramiko.sftp import CMD_EXTENDED
 from cryptography.hazmat.primitives import serialization
 
 from edi_mailbox.base import Accept, InboundFile, PollReport, SecurityHook, SendResult
@@ -330,6 +332,7 @@ class SftpMailbox:
                 for i in range(0, len(data), CHUNK):
                     fh.write(data[i:i + CHUNK])
                 fh.flush()
+                remote_fsync(sftp, fh)
                 if fh.stat().st_size != len(data):
                     raise TransientError(f"{self._where()}: {temp}: short upload")
             try:
@@ -354,6 +357,19 @@ class SftpMailbox:
             raise TransientError(f"{self._where()}: {final} has {size} bytes after upload, "
                                  f"expected {len(data)}")
         return SendResult(transport_id=final, size=size)
+
+
+def remote_fsync(sftp: paramiko.SFTPClient, fh: paramiko.SFTPFile) -> bool:
+    """Ask the server to fsync an open file (OpenSSH's ``fsync@openssh.com`` extension), so a
+    crash of the partner's server after our rename cannot leave an empty or partial file
+    under the final name.  False when the server does not offer the extension (then the
+    rename alone orders nothing on its disk, as with any SFTP client)."""
+    try:
+        sftp._request(CMD_EXTENDED, "fsync@openssh.com", fh.handle)  # paramiko has no wrapper
+    except IOError as exc:  # SSH_FX_OP_UNSUPPORTED / FAILURE from servers without it
+        log.debug("fsync@openssh.com not available: %s", exc)
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher as _Cipher, algorithms
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from edi_mailbox.as2.algorithms import CIPHERS, Cipher, cipher, digest_name, hash_for
+from edi_mailbox.as2.certs import check_signer
 from edi_mailbox.as2.errors import (AUTHENTICATION_FAILED, DECRYPTION_FAILED,
                                     INSUFFICIENT_SECURITY, INTEGRITY_CHECK_FAILED, UNEXPECTED,
                                     As2Error)
@@ -180,12 +181,14 @@ def _verify_signature(public_key: object, signature: bytes, data: bytes,
 
 
 @_guard(INTEGRITY_CHECK_FAILED, "signature cannot be read")
-def verify(signature_der: bytes, content: bytes, trusted: Sequence[x509.Certificate]) -> str:
+def verify(signature_der: bytes, content: bytes, trusted: Sequence[x509.Certificate], *,
+           at: _dt.datetime | None = None, partner: str = "the partner") -> str:
     """Check a detached SignedData over ``content``; the digest name the signer used.
 
     Only signers whose certificate is one of ``trusted`` (the partner's, two during a
-    rollover) count.  As2Error: authentication-failed (unknown signer, bad signature),
-    integrity-check-failed (content digest differs: the content was changed).
+    rollover) count; with ``at``, only while that certificate is valid at ``at``.
+    As2Error: authentication-failed (unknown signer, bad signature, signer certificate
+    expired or not yet valid), integrity-check-failed (content digest differs).
     """
     if not trusted:
         raise As2Error("no partner certificate to verify the signature with",
@@ -194,6 +197,7 @@ def verify(signature_der: bytes, content: bytes, trusted: Sequence[x509.Certific
     enclosed = [c.chosen for c in (signed["certificates"] or []) if c.name == "certificate"]
     problems: list[str] = []
     integrity = False
+    validity: As2Error | None = None
     for signer in signed["signer_infos"]:
         dn = digest_name(signer["digest_algorithm"]["algorithm"].native)
         keys = _candidate_keys(signer, trusted, enclosed)
@@ -223,7 +227,15 @@ def verify(signature_der: bytes, content: bytes, trusted: Sequence[x509.Certific
                 problems.append(f"the content's {dn} digest differs from the signed one: "
                                 "the content was changed")
                 continue
+            if at is not None:
+                try:
+                    check_signer(partner, cert, at)
+                except As2Error as exc:
+                    validity = exc
+                    continue
             return dn
+    if validity is not None and not integrity:
+        raise validity
     if not problems:
         problems.append("the signature has no signer")
     raise As2Error("; ".join(dict.fromkeys(problems)),

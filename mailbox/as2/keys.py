@@ -1,13 +1,16 @@
 """Loading certificates and our private key for an AS2 profile (secrets via env:/file:)."""
 from __future__ import annotations
 
+import datetime as _dt
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Iterable, Mapping, Optional
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_der_private_key, load_pem_private_key
 
+from edi_mailbox.as2 import certs as _certs
 from edi_mailbox.as2.receive import Party
 from gateway.errors import PermanentError
 from gateway.profiles.model import As2Transport, Profile
@@ -66,3 +69,35 @@ def party_from_profile(profile: Profile, env: Mapping[str, str],
                                   f"({settings.our_key})"),
                  require_signed=settings.require_signed,
                  require_encrypted=settings.require_encrypted)
+
+
+@dataclass(frozen=True)
+class CertificateReport:
+    """Certificates of AS2 profiles that need attention (``edi-gateway status``)."""
+
+    certificates: tuple[_certs.CertificateStatus, ...]  # expired, not yet valid, expiring
+    problems: tuple[str, ...]  # certificate files that cannot be read
+
+
+def certificate_report(profiles: Iterable[Profile], within_days: int = 30,
+                       at: Optional[_dt.datetime] = None, *,
+                       include_valid: bool = False) -> CertificateReport:
+    """Every AS2 profile's partner certificates and our own, read from disk: those expired,
+    not yet valid or expiring within ``within_days`` days (all with ``include_valid``).
+    An unreadable file is reported in ``problems`` and does not hide the others."""
+    entries: list[tuple[str, str, Optional[Path], x509.Certificate]] = []
+    problems: list[str] = []
+    for profile in profiles:
+        settings = profile.transport.settings
+        if not isinstance(settings, As2Transport):
+            continue
+        files = [("partner", p) for p in settings.partner_certificates]
+        files.append(("ours", settings.our_certificate))
+        for role, path in files:
+            try:
+                entries.append((profile.name, role, path, load_certificate(path)))
+            except PermanentError as exc:
+                problems.append(f"partner {profile.name}: {role} {exc}")
+    return CertificateReport(tuple(_certs.expiring(entries, within_days, at,
+                                                   include_valid=include_valid)),
+                             tuple(problems))

@@ -1,6 +1,7 @@
 """MDNs (RFC 3798 / RFC 4130 7): request options, building (signed or not) and parsing."""
 from __future__ import annotations
 
+import datetime as _dt
 import email.utils
 import socket
 from dataclasses import dataclass
@@ -146,17 +147,21 @@ def split_signed(entity: mime.Entity) -> tuple[bytes, bytes]:
     return parts[0], sig.decoded_body()
 
 
-def verify_signed(entity: mime.Entity, trusted: Sequence[x509.Certificate]) -> tuple[bytes, str]:
-    """(content entity bytes, digest name); tries the exact bytes, then canonical CRLF."""
+def verify_signed(entity: mime.Entity, trusted: Sequence[x509.Certificate], *,
+                  at: Optional[_dt.datetime] = None,
+                  partner: str = "the partner") -> tuple[bytes, str]:
+    """(content entity bytes, digest name); tries the exact bytes, then canonical CRLF.
+
+    With ``at``, the signer's certificate must be valid at that moment."""
     content, signature = split_signed(entity)
     try:
-        return content, cms.verify(signature, content, trusted)
+        return content, cms.verify(signature, content, trusted, at=at, partner=partner)
     except As2Error as first:
         canonical = content.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-        if canonical == content:
+        if canonical == content or first.kind.startswith("certificate-"):
             raise
         try:
-            return content, cms.verify(signature, canonical, trusted)
+            return content, cms.verify(signature, canonical, trusted, at=at, partner=partner)
         except As2Error:
             raise first from None
 
@@ -190,12 +195,14 @@ def is_report(entity: mime.Entity) -> bool:
 
 
 def parse(content_type: str, body: bytes, trusted: Sequence[x509.Certificate],
-          *, require_signed: bool = False) -> Receipt:
-    """Read an MDN from HTTP Content-Type + body, verifying a signature with ``trusted``."""
+          *, require_signed: bool = False, at: Optional[_dt.datetime] = None,
+          partner: str = "the partner") -> Receipt:
+    """Read an MDN from HTTP Content-Type + body, verifying a signature with ``trusted``
+    (with ``at``: by a certificate valid at that moment)."""
     entity = mime.entity_from_parts([("Content-Type", content_type)], body)
     ctype = entity.content_type[0]
     if ctype == "multipart/signed":
-        content, _ = verify_signed(entity, trusted)
+        content, _ = verify_signed(entity, trusted, at=at, partner=partner)
         return parse_report(mime.parse_entity(content), signed=True, raw=body)
     if require_signed:
         raise As2Error("the MDN is not signed but a signed MDN was requested",

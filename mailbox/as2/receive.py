@@ -12,6 +12,7 @@ again, payload), checks the partner's security policy and returns one outcome:
 """
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Union
@@ -113,8 +114,14 @@ def _default_name(message_id: str, content_type: str) -> str:
 
 
 def receive(headers: Mapping[str, str], body: bytes, lookup: Lookup, *,
-            max_decompressed: int = cms.DEFAULT_MAX_DECOMPRESSED) -> ReceiveOutcome:
-    """Process one inbound HTTP request (header names in any case)."""
+            max_decompressed: int = cms.DEFAULT_MAX_DECOMPRESSED,
+            now: Optional[_dt.datetime] = None) -> ReceiveOutcome:
+    """Process one inbound HTTP request (header names in any case).
+
+    ``now`` (default: the current time) is the moment partner certificates must be valid
+    at: a signature by an expired or not yet valid certificate is refused
+    (authentication-failed)."""
+    now = now or _dt.datetime.now(_dt.timezone.utc)
     hdrs = {k.lower(): v.strip() for k, v in headers.items()}
     as2_from = hdrs.get("as2-from", "").strip('"')
     as2_to = hdrs.get("as2-to", "").strip('"')
@@ -155,7 +162,8 @@ def receive(headers: Mapping[str, str], body: bytes, lookup: Lookup, *,
                 compressed = True
                 entity = mime.parse_entity(inner)
             elif step == "verify":
-                content, used = mdn.verify_signed(entity, party.partner_certificates)
+                content, used = mdn.verify_signed(entity, party.partner_certificates, at=now,
+                                                  partner=party.name)
                 signed = True
                 alg = mic_alg if request.micalgs else used
                 mic = _mic.compute(content, alg)

@@ -12,12 +12,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import replace
+from pathlib import Path
 from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 from cheroot import wsgi
 
 from edi_mailbox.as2 import receive as rx
 from edi_mailbox.as2.errors import DUPLICATE, UNEXPECTED
+from edi_mailbox.as2.httpauth import BasicAuth
 from edi_mailbox.as2.keys import party_from_profile
 from edi_mailbox.as2.poster import MdnPoster
 from edi_mailbox.base import Accept, Accepted, InboundFile, Receipt
@@ -37,7 +40,9 @@ class As2App:
     def __init__(self, *, lookup: Callable[[str, str], Optional[Profile]], accept: Accept,
                  is_duplicate: Callable[[str, str], bool], on_receipt: Callable[[Receipt], None],
                  on_event: Event, send_async_mdn: PostFn, max_body: int = DEFAULT_MAX_BODY,
-                 env: Optional[Mapping[str, str]] = None) -> None:
+                 env: Optional[Mapping[str, str]] = None,
+                 basic_auth: Optional[BasicAuth] = None) -> None:
+        self._auth = basic_auth
         self._lookup, self._accept, self._is_duplicate = lookup, accept, is_duplicate
         self._on_receipt, self._on_event, self._post = on_receipt, on_event, send_async_mdn
         self._max_body, self._env = max_body, env if env is not None else os.environ
@@ -107,6 +112,16 @@ class As2App:
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
         who = headers.get("as2-from", "?")
+        if self._auth is not None and not self._auth.check(environ.get("HTTP_AUTHORIZATION")):
+            how = "wrong" if environ.get("HTTP_AUTHORIZATION") else "missing"
+            self._event("http-auth-failed", None,
+                        f"AS2 request from {environ.get('REMOTE_ADDR', '?')} (AS2-From {who!r}, "
+                        f"Message-ID {headers.get('message-id', '?')}): {how} HTTP Basic "
+                        "credentials; refused with 401, body not read")
+            return "401 Unauthorized", [("WWW-Authenticate", self._auth.challenge),
+                                        ("Content-Type", "text/plain"),
+                                        ("Connection", "close")], \
+                b"HTTP authentication required\r\n"
         body, problem = self._read_body(environ)
         if problem is not None:
             kind = "oversized" if problem[0].startswith("413") else "truncated"
@@ -122,7 +137,7 @@ class As2App:
         if isinstance(outcome, rx.MdnArrived):
             self._event("mdn-received", outcome.party.name,
                         f"MDN for {outcome.receipt.message_id}: {outcome.receipt.disposition}")
-            self._on_receipt(outcome.receipt)
+            self._on_receipt(replace(outcome.receipt, partner=outcome.party.name))
             return "200 OK", [("Content-Type", "text/plain")], b"MDN received\r\n"
         if isinstance(outcome, rx.Refused):
             partner = outcome.party.name if outcome.party else None
@@ -169,11 +184,26 @@ class As2App:
             if mdn.async_url:
                 try:
                     self._post(mdn.async_url, mdn.headers, mdn.body)
-                except Exception as exc:
-                    self._event("mdn-post-failed", None, f"async MDN to {mdn.async_url}: {exc}")
+                except Exception as exc:  # not spooled: the partner must send again
+                    self._event("mdn-queue-failed", None,
+                                f"async MDN {mdn.message_id} to {mdn.async_url} could not "
+                                f"be queued: {type(exc).__name__}: {exc}; answered 503")
+                    return "503 Service Unavailable", [("Content-Type", "text/plain"),
+                                                       ("Retry-After", "60")], \
+                        b"the MDN could not be queued; send the message again later\r\n"
                 return "200 OK", [("Content-Type", "text/plain")], b"async MDN will follow\r\n"
             return "200 OK", list(mdn.headers), mdn.body
         return reason, [("Content-Type", "text/plain")], (text + "\r\n").encode()
+
+
+class _Gateway(wsgi.Gateway_10):
+    """cheroot's WSGI 1.0 gateway, closing the connection when the application answers with
+    ``Connection: close`` (a 401 is sent without reading -- or draining -- the body)."""
+
+    def start_response(self, status, headers, exc_info=None):  # type: ignore[no-untyped-def]
+        if any(k.lower() == "connection" and v.lower() == "close" for k, v in headers):
+            self.req.close_connection = True
+        return super().start_response(status, headers, exc_info)
 
 
 class As2Server:
@@ -185,18 +215,24 @@ class As2Server:
                  send_async_mdn: Optional[PostFn] = None, tls_cert: Optional[str] = None,
                  tls_key: Optional[str] = None, max_body: int = DEFAULT_MAX_BODY,
                  env: Optional[Mapping[str, str]] = None, numthreads: int = 10,
-                 path: str = "/") -> None:
+                 path: str = "/", basic_auth: Optional[BasicAuth] = None,
+                 mdn_spool: Optional[Path] = None) -> None:
         self._poster = None
         if send_async_mdn is None:
-            self._poster = MdnPoster(on_failure=lambda url, msg: on_event("mdn-post-failed",
-                                                                          None, msg))
+            if mdn_spool is None:
+                raise ValueError("As2Server needs mdn_spool=DIRECTORY (the durable queue of "
+                                 "async MDNs) or send_async_mdn=an MdnPoster")
+            self._poster = MdnPoster(mdn_spool, on_failure=lambda url, msg: on_event(
+                "mdn-post-failed", None, msg))
             send_async_mdn = self._poster
         self.app = As2App(lookup=lookup, accept=accept, is_duplicate=is_duplicate,
                           on_receipt=on_receipt, on_event=on_event,
-                          send_async_mdn=send_async_mdn, max_body=max_body, env=env)
+                          send_async_mdn=send_async_mdn, max_body=max_body, env=env,
+                          basic_auth=basic_auth)
         self._server = wsgi.Server((host, port), wsgi.PathInfoDispatcher({path: self.app}),
                                    numthreads=numthreads, max=-1, request_queue_size=64,
                                    timeout=30)
+        self._server.gateway = _Gateway
         self._server.max_request_body_size = 0  # As2App enforces max_body and records it
         self._tls = tls_cert is not None
         if tls_cert is not None:

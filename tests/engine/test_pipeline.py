@@ -420,5 +420,24 @@ def test_async_mdn_matches_its_message_or_becomes_overdue(home):
         gw.engine.receipt_arrived(Receipt(message_id="<unknown@x>", disposition="processed",
                                           ok=True))
         assert "receipt_unmatched" in [e.kind for e in gw.store.iter_events()]
+        # a late MDN signed by another partner's certificate does not touch PO-A2
+        bare = docs["PO-A2"]["transport_id"].strip("<>")
+        positive = dict(disposition="automatic-action/MDN-sent-automatically; processed",
+                        ok=True, mic="abc=, SHA256", signed=True)
+        gw.engine.receipt_arrived(Receipt(message_id=bare, partner="nordwerk", **positive))
+        assert gw.store.get(docs["PO-A2"]["id"])["receipt_status"] == "overdue"
+        unmatched = [e for e in gw.store.iter_events() if e.kind == "receipt_unmatched"]
+        assert "nordwerk" in unmatched[-1].data["reason"]
+        # from the right partner it still matches, without angle brackets, MIC name spelled
+        # differently
+        gw.engine.receipt_arrived(Receipt(message_id=bare, partner="acme-parts", **positive))
+        assert gw.store.get(docs["PO-A2"]["id"])["receipt_status"] == "accepted"
+        # a positive MDN whose MIC differs: the partner did not get what we sent
+        home.order("acme-parts", "PO-A3")
+        run_idle(gw)
+        a3 = {d["number"]: d for d in _docs(gw, flow="outbound")}["PO-A3"]
+        gw.engine.receipt_arrived(Receipt(message_id=a3["transport_id"], partner="acme-parts",
+                                          **dict(positive, mic="ZGlmZg==, sha-256")))
+        assert gw.store.get(a3["id"])["receipt_status"] == "accepted_with_errors"
     finally:
         gw.close()

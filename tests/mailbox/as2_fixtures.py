@@ -26,14 +26,18 @@ class Identity:
     cert_path: pathlib.Path
 
 
-def make_identity(directory: pathlib.Path, name: str, bits: int = 2048) -> Identity:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+def make_identity(directory: pathlib.Path, name: str, bits: int = 2048, *,
+                  not_before: dt.datetime | None = None, not_after: dt.datetime | None = None,
+                  key: rsa.RSAPrivateKey | None = None) -> Identity:
+    """A self-signed RSA identity; valid from yesterday for 30 days unless dates are given
+    (``key`` reuses a key: a re-issued certificate)."""
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=bits)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = dt.datetime.now(dt.timezone.utc)
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30))
+            .not_valid_before(not_before or now - dt.timedelta(days=1))
+            .not_valid_after(not_after or now + dt.timedelta(days=30))
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
             .sign(key, hashes.SHA256()))
     key_path, cert_path = directory / f"{name}.key", directory / f"{name}.pem"

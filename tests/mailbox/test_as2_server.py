@@ -268,3 +268,78 @@ def test_tampered_signed_content_is_integrity_failure_over_http(world):
     # the profile requires encryption, but the tampering is found first
     assert b"processed/error: integrity-check-failed" in body
     assert world["engine"].events[-1][0] == "integrity-check-failed"
+
+
+def test_async_mdn_spooled_durably_and_posted_by_the_server(world, tmp_path):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from edi_mailbox.as2 import mdn
+    got, arrived = [], threading.Event()
+
+    class Partner(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            got.append((self.headers["Content-Type"],
+                        self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            arrived.set()
+
+        def log_message(self, *args):
+            pass
+
+    partner = ThreadingHTTPServer(("127.0.0.1", 0), Partner)
+    threading.Thread(target=partner.serve_forever, daemon=True).start()
+    engine = world["engine"]
+    with pytest.raises(ValueError, match="mdn_spool"):
+        As2Server("127.0.0.1", 0, lookup=world["server"].app._lookup, accept=engine.accept,
+                  is_duplicate=engine.is_duplicate, on_receipt=engine.receipts.append,
+                  on_event=engine.on_event, env={})
+    server = As2Server("127.0.0.1", 0, lookup=world["server"].app._lookup,
+                       accept=engine.accept, is_duplicate=engine.is_duplicate,
+                       on_receipt=engine.receipts.append, on_event=engine.on_event, env={},
+                       mdn_spool=tmp_path / "spool")
+    server.start()
+    try:
+        theirs = as2_profile(world["dir"], name="us-spool", partner_id="US", our_id="THEM",
+                             partner_certs=[world["us"].cert_path], our=world["them"],
+                             url=server.url, mdn={"mode": "async", "signed": True, "async_url":
+                                                  f"http://127.0.0.1:{partner.server_address[1]}/"})
+        client = As2Mailbox(theirs, env={})
+        result = client.send("spooled.edi", b"via the spool")
+        assert arrived.wait(10)
+        receipt = client.match(mdn.parse(got[0][0], got[0][1], [world["us"].cert],
+                                         require_signed=True))
+        assert receipt.ok and receipt.mic_matches and receipt.message_id == result.transport_id
+        deadline = time.monotonic() + 5
+        while list((tmp_path / "spool").glob("*.json")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert list((tmp_path / "spool").glob("*.json")) == []  # removed once delivered
+    finally:
+        server.stop()
+        partner.shutdown()
+        partner.server_close()
+
+
+def test_async_mdn_that_cannot_be_queued_answers_503(world):
+    engine = world["engine"]
+
+    def broken(url, headers, body):
+        raise OSError(28, "No space left on device")
+
+    server = As2Server("127.0.0.1", 0, lookup=world["server"].app._lookup,
+                       accept=engine.accept, is_duplicate=engine.is_duplicate,
+                       on_receipt=engine.receipts.append, on_event=engine.on_event, env={},
+                       send_async_mdn=broken)
+    server.start()
+    try:
+        theirs = as2_profile(world["dir"], name="us-503", partner_id="US", our_id="THEM",
+                             partner_certs=[world["us"].cert_path], our=world["them"],
+                             url=server.url, mdn={"mode": "async", "signed": True,
+                                                  "async_url": "http://127.0.0.1:9/"})
+        with pytest.raises(TransientError, match="503"):
+            As2Mailbox(theirs, env={}).send("q.edi", b"queue me")
+        assert engine.events[-1][0] == "mdn-queue-failed"
+        assert "No space left" in engine.events[-1][2]
+    finally:
+        server.stop()

@@ -173,6 +173,25 @@ def test_send_temp_name_rename_and_size(server, box):
     mb.close()
 
 
+def test_upload_is_fsynced_on_openssh(server, box, monkeypatch):
+    import edi_mailbox.sftp as sftp_mod
+    mb = make(server, box)
+    sftp = mb.connect()
+    with sftp.open(f"{box}/out/probe.tmp", "wb") as fh:
+        fh.write(b"x")
+        assert sftp_mod.remote_fsync(sftp, fh) is True  # OpenSSH offers fsync@openssh.com
+    stale = fh  # closed: the server refuses the handle and we report "not synced"
+    assert sftp_mod.remote_fsync(sftp, stale) is False
+    sftp.remove(f"{box}/out/probe.tmp")
+    calls = []
+    real = sftp_mod.remote_fsync
+    monkeypatch.setattr(sftp_mod, "remote_fsync",
+                        lambda c, f: calls.append(f.handle) or real(c, f))
+    mb.send("po2.edi", b"ISA*850~")
+    assert len(calls) == 1 and (server.root / box / "out" / "po2.edi").read_bytes() == b"ISA*850~"
+    mb.close()
+
+
 def test_reconnect_after_sshd_restart(server, box):
     mb = make(server, box, backoff=0.2)
     server.put(f"{box}/in/a.edi", b"A")
