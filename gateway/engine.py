@@ -19,7 +19,7 @@ import datetime as _dt
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 
 import sqlalchemy as sa
 
@@ -117,9 +117,22 @@ class Engine:
 
     def accept(self, inbound: InboundFile) -> Accepted:
         """edi_mailbox.base.Accept: archive (fsynced) and record, idempotently."""
-        ref = self.archive.put(inbound.data)
+        if inbound.path is None:
+            ref = self.archive.put(inbound.data)
+            head = inbound.data[:HEAD]
+        else:  # streamed: memory does not grow with the file
+            first: list[bytes] = []
+
+            def chunks() -> Iterator[bytes]:
+                for block in inbound.chunks():
+                    if not first:
+                        first.append(block[:HEAD])
+                    yield block
+
+            ref = self.archive.put_stream(chunks())
+            head = first[0] if first else b""
         meta = dict(inbound.meta)
-        standard = pipeline.detect_standard(inbound.data[:HEAD])
+        standard = pipeline.detect_standard(head)
         doc_id, duplicate = self.store.accept_file(
             partner=inbound.partner, channel=inbound.channel, name=inbound.name,
             sha256=ref.sha256, size=ref.size, meta=meta, standard=standard)

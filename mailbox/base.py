@@ -15,17 +15,68 @@ Outbound: ``send`` delivers bytes and returns a ``SendResult``; it raises
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional, Protocol
+from typing import Callable, Iterator, Mapping, Optional, Protocol
+
+from gateway.errors import TransientError
+
+
+#: Bytes per read when an inbound file is streamed from disk.
+CHUNK = 1 << 20
+
+
+class SourceChanged(TransientError):
+    """The local file behind an InboundFile changed while it was being read: nothing was
+    recorded; the transport leaves the file where it is and offers it again later."""
 
 
 @dataclass(frozen=True)
 class InboundFile:
+    """One received file.  Its bytes are either in memory (``data``: AS2 payloads, which
+    the server holds anyway and limits in size) or in a local file (``path``: a folder
+    inbox, an SFTP download spool), read in chunks so memory does not grow with the file.
+    """
+
     partner: str  # profile name of the partner whose channel delivered it
     channel: str  # e.g. "sftp:user@host:22", "as2:PARTNERAS2ID", "folder:/srv/edi/acme/in"
     name: str  # a plain file name (no directory parts; transports strip and refuse "../")
-    data: bytes
+    data: bytes = b""
     meta: Mapping[str, str] = field(default_factory=dict)  # e.g. remote path, AS2 Message-ID
+    path: Optional[str] = None  # the local file holding the bytes (then ``data`` is unused)
+    size: Optional[int] = None  # bytes ``path`` must yield; another count -> SourceChanged
+
+    def chunks(self, chunk_size: int = CHUNK) -> Iterator[bytes]:
+        """The bytes in pieces.  From ``path``: raises SourceChanged when the file's size
+        or modification time changed during the read or the count differs from ``size``."""
+        if self.path is None:
+            view = memoryview(self.data)
+            for i in range(0, len(view), chunk_size):
+                yield bytes(view[i:i + chunk_size])
+            return
+        with open(self.path, "rb") as fh:
+            before = os.fstat(fh.fileno())
+            total = 0
+            while True:
+                block = fh.read(chunk_size)
+                if not block:
+                    break
+                total += len(block)
+                if self.size is not None and total > self.size:
+                    break
+                yield block
+            after = os.fstat(fh.fileno())
+        expected = self.size if self.size is not None else before.st_size
+        if total != expected or after.st_size != before.st_size or \
+                after.st_mtime_ns != before.st_mtime_ns:
+            raise SourceChanged(
+                f"{self.partner}: {self.name} changed while it was read (expected {expected} "
+                f"bytes, read {total}, size now {after.st_size}); not accepted, offered again "
+                "at a later poll")
+
+    def read(self) -> bytes:
+        """All the bytes at once: for small files and tests; the engine streams."""
+        return self.data if self.path is None else b"".join(self.chunks())
 
 
 @dataclass(frozen=True)

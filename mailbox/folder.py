@@ -17,7 +17,9 @@ from typing import Mapping, Optional
 
 from gateway.errors import PermanentError, TransientError
 from gateway.fsutil import fsync_dir, write_atomic
-from edi_mailbox.base import Accept, InboundFile, PollReport, SecurityHook, SendResult
+from edi_mailbox.base import (
+    Accept, InboundFile, PollReport, SecurityHook, SendResult, SourceChanged,
+)
 from edi_mailbox.pickup import DEFAULT_TEMPORARY_SUFFIXES, Entry, PickupTracker, safe_name
 
 
@@ -74,14 +76,13 @@ class FolderMailbox:
         received = 0
         for entry in selection.ready:
             path = self.inbox / entry.name
+            if entry.size > self.max_size:
+                errors.append(f"{self.partner}: {entry.name} is {entry.size} bytes, over the "
+                              f"limit of {self.max_size}; left in the inbox")
+                continue
             try:
-                if entry.size > self.max_size:
-                    errors.append(f"{self.partner}: {entry.name} is {entry.size} bytes, over the "
-                                  f"limit of {self.max_size}; left in the inbox")
-                    continue
-                with open(path, "rb") as fh:
-                    data = fh.read(self.max_size + 1)
-                    st = os.fstat(fh.fileno())
+                with open(path, "rb"):
+                    pass
             except FileNotFoundError:
                 errors.append(f"{self.partner}: {entry.name} vanished before it was read")
                 self.tracker.forget(entry.name)
@@ -89,14 +90,16 @@ class FolderMailbox:
             except OSError as exc:
                 errors.append(f"{self.partner}: {entry.name} could not be read: {exc}")
                 continue
-            if len(data) != st.st_size or st.st_size != entry.size:
+            try:  # the engine streams the file into its archive (memory stays flat)
+                accepted = accept(InboundFile(
+                    partner=self.partner, channel=self.channel, name=entry.name,
+                    meta={"path": str(path), "size": str(entry.size), "mtime": repr(entry.mtime)},
+                    path=str(path), size=entry.size))
+            except SourceChanged:
                 errors.append(f"{self.partner}: {entry.name} changed while it was read; "
                               "it will be picked up at a later poll")
                 self.tracker.forget(entry.name)
                 continue
-            accepted = accept(InboundFile(
-                partner=self.partner, channel=self.channel, name=entry.name, data=data,
-                meta={"path": str(path), "size": str(entry.size), "mtime": repr(entry.mtime)}))
             self._dispose(path)
             self.tracker.forget(entry.name)
             if not accepted.duplicate:

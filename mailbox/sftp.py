@@ -16,8 +16,10 @@ import base64
 import hashlib
 import io
 import logging
+import os
 import socket
 import stat as _stat
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -28,7 +30,9 @@ import paramiko
 from paramiko.sftp import CMD_EXTENDED
 from cryptography.hazmat.primitives import serialization
 
-from edi_mailbox.base import Accept, InboundFile, PollReport, SecurityHook, SendResult
+from edi_mailbox.base import (
+    Accept, InboundFile, PollReport, SecurityHook, SendResult, SourceChanged,
+)
 from edi_mailbox.pickup import DEFAULT_TEMPORARY_SUFFIXES, Entry, PickupTracker, UnsafeName, safe_name
 from gateway.errors import GatewayError, PermanentError, SecurityError, TransientError
 from gateway.profiles.model import SftpTransport
@@ -86,6 +90,13 @@ def load_private_key(data: bytes, passphrase: Optional[bytes]) -> paramiko.PKey:
     raise PermanentError("private key type not supported (use RSA, Ed25519 or ECDSA)")
 
 
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
 class _ConnectionLost(Exception):
     pass
 
@@ -95,13 +106,15 @@ class SftpMailbox:
                  base_dir: Path, security: Optional[SecurityHook] = None,
                  connect_timeout: float = 15.0, io_timeout: float = 60.0,
                  settle_seconds: float = 5.0, retries: int = 2, backoff: float = 0.5,
-                 max_size: int = 256 * 1024 * 1024) -> None:
+                 max_size: int = 256 * 1024 * 1024, spool_dir: Optional[Path] = None) -> None:
         self.partner = partner
         self.settings = settings
         self.channel = "sftp:" + settings.channel
         self._env, self._base_dir, self._security = env, base_dir, security
         self.connect_timeout, self.io_timeout = connect_timeout, io_timeout
         self.retries, self.backoff, self.max_size = retries, backoff, max_size
+        #: where downloads wait for the engine to archive them (default: the system's temp dir)
+        self.spool_dir = str(spool_dir) if spool_dir is not None else None
         self._pinned = parse_pinned(settings.host_key)
         suffixes = set(DEFAULT_TEMPORARY_SUFFIXES) | {settings.temporary_suffix}
         self.tracker = PickupTracker(temporary_suffixes=sorted(suffixes),
@@ -238,38 +251,61 @@ class SftpMailbox:
                 state["errors"].append(f"{self._where()}: {path}: {entry.size} bytes exceeds "
                                        f"the limit of {self.max_size}; left in place")
                 continue
-            data = self._download(sftp, path, entry, state)
-            if data is None:
+            spool = self._download(sftp, path, entry, state)
+            if spool is None:
                 continue
-            item = InboundFile(self.partner, self.channel, entry.name, data,
-                               {"remote_path": path, "size": str(entry.size),
-                                "mtime": str(int(entry.mtime))})
             try:
-                result = accept(item)
-            except Exception as exc:  # the engine's failure: leave the file, report it
-                state["errors"].append(f"{self._where()}: {path}: not accepted, left in "
-                                       f"place: {exc}")
-                if isinstance(exc, TransientError):
-                    return
-                continue
-            self._dispose(sftp, path, entry.name, data)
+                spool_path, digest = spool
+                item = InboundFile(self.partner, self.channel, entry.name,
+                                   meta={"remote_path": path, "size": str(entry.size),
+                                         "mtime": str(int(entry.mtime))},
+                                   path=spool_path, size=entry.size)
+                try:
+                    result = accept(item)
+                except Exception as exc:  # the engine's failure: leave the file, report it
+                    state["errors"].append(f"{self._where()}: {path}: not accepted, left in "
+                                           f"place: {exc}")
+                    if isinstance(exc, TransientError) and not isinstance(exc, SourceChanged):
+                        return
+                    continue
+            finally:
+                _unlink_quietly(spool[0])
+            self._dispose(sftp, path, entry.name, digest)
             self.tracker.forget(entry.name)
             if not result.duplicate:
                 state["received"] += 1
 
-    def _download(self, sftp, path: str, entry: Entry, state: dict) -> Optional[bytes]:
-        buf = bytearray()
+    def _download(self, sftp, path: str, entry: Entry, state: dict
+                  ) -> Optional[tuple[str, str]]:
+        """The remote file in a local spool file (memory does not grow with its size):
+        (spool path, sha256 hex), or None when it vanished, is unreadable or changed."""
+        fd, spool = tempfile.mkstemp(prefix=".edi-sftp-", suffix=".spool", dir=self.spool_dir)
+        digest = hashlib.sha256()
+        size = 0
+        ok = False
         try:
-            with sftp.open(path, "rb") as fh:
-                fh.prefetch(entry.size)
-                while True:
-                    chunk = fh.read(CHUNK)
-                    if not chunk:
-                        break
-                    buf += chunk
-                    if len(buf) > entry.size:
-                        break
-            after = sftp.lstat(path)
+            with os.fdopen(fd, "wb") as out:
+                with sftp.open(path, "rb") as fh:
+                    fh.prefetch(entry.size)
+                    while True:
+                        chunk = fh.read(CHUNK)
+                        if not chunk:
+                            break
+                        size += len(chunk)
+                        if size > entry.size:
+                            break
+                        digest.update(chunk)
+                        out.write(chunk)
+                after = sftp.lstat(path)
+            if size != entry.size or after.st_size != entry.size or \
+                    float(after.st_mtime or 0) != entry.mtime:
+                state["errors"].append(f"{self._where()}: {path} changed during download "
+                                       f"(listed {entry.size} bytes, read {size}, now "
+                                       f"{after.st_size}); not accepted, retried next poll")
+                self.tracker.forget(entry.name)
+                return None
+            ok = True
+            return spool, digest.hexdigest()
         except FileNotFoundError:
             state["errors"].append(f"{self._where()}: {path} vanished during download; "
                                    "not accepted")
@@ -277,16 +313,11 @@ class SftpMailbox:
         except PermissionError as exc:
             state["errors"].append(f"{self._where()}: {path}: cannot read ({exc}); left in place")
             return None
-        if len(buf) != entry.size or after.st_size != entry.size or \
-                float(after.st_mtime or 0) != entry.mtime:
-            state["errors"].append(f"{self._where()}: {path} changed during download (listed "
-                                   f"{entry.size} bytes, read {len(buf)}, now {after.st_size}); "
-                                   "not accepted, retried next poll")
-            self.tracker.forget(entry.name)
-            return None
-        return bytes(buf)
+        finally:
+            if not ok:
+                _unlink_quietly(spool)
 
-    def _dispose(self, sftp, path: str, name: str, data: bytes) -> None:
+    def _dispose(self, sftp, path: str, name: str, sha256: str) -> None:
         archive = self.settings.archive
         if archive is None:
             sftp.remove(path)
@@ -310,7 +341,7 @@ class SftpMailbox:
                 except OSError:
                     sftp.lstat(path)  # source gone -> FileNotFoundError propagates
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-            digest = hashlib.sha256(data).hexdigest()[:8]
+            digest = sha256[:8]
             target = f"{archive}/{name}.{stamp}-{digest}" + (f"-{attempt}" if attempt else "")
         raise PermanentError(f"{self._where()}: cannot move {path} to {archive}")
 

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional
 from gateway.connectors.base import (AckNotice, Delivery, DeliveryResult, Outbound,
                                      SentNotice)
 from gateway.errors import PermanentError, TransientError
-from gateway.fsutil import write_atomic
+from gateway.fsutil import remove_stale_temps, write_atomic
 from translators import canonical
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -87,6 +87,8 @@ class FilesConnector:
                 **canonical.document_to_dict(delivery.document),
                 "meta": dict(delivery.meta)}
         try:
+            if path.parent.exists():
+                remove_stale_temps(path)  # of an attempt killed mid-write (we hold the claim)
             # compact: json's C encoder does not run with indent (large ship notices)
             write_atomic(path, json.dumps(body, ensure_ascii=False, separators=(",", ":"),
                                           default=str).encode("utf-8"))

@@ -39,6 +39,18 @@ def test_deliver_writes_once_and_replays(conn, order, tmp_path):
     assert len(list(path.parent.iterdir())) == 1  # no temporary file left behind
 
 
+def test_retry_after_a_kill_mid_write_removes_the_dead_attempts_temp(conn, order):
+    target = conn.delivered_path("acme-parts", "doc-9")
+    target.parent.mkdir(parents=True)
+    dead = target.with_name(f".{target.name}.999999.tmp")  # a worker killed before its rename
+    dead.write_bytes(b'{"half')
+    other = target.with_name(f".{safe_name('doc-10')}.999999.tmp")  # another key's: not ours
+    other.write_bytes(b"{")
+    result = conn.deliver(Delivery("doc-9", "acme-parts", order))
+    assert not result.replayed and json.loads(target.read_text())["key"] == "doc-9"
+    assert not dead.exists() and other.exists()
+
+
 def test_keys_never_collide_on_file_names():
     assert safe_name("a/b") != safe_name("a_b")
     assert "/" not in safe_name("../../etc/passwd")

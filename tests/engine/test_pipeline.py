@@ -441,3 +441,36 @@ def test_async_mdn_matches_its_message_or_becomes_overdue(home):
         assert gw.store.get(a3["id"])["receipt_status"] == "accepted_with_errors"
     finally:
         gw.close()
+
+
+def test_accept_streams_a_large_file_into_the_archive(home, tmp_path):
+    import hashlib
+    import tracemalloc
+
+    from edi_mailbox.base import InboundFile
+    one = home.render("acme-parts", ship_notice("PO-1", "ASN-1"), number=503)
+    big = tmp_path / "big.x12"
+    with open(big, "wb") as fh:
+        for _ in range(32 * 1024 * 1024 // len(one) + 1):
+            fh.write(one)
+    size = big.stat().st_size
+    gw = home.gateway()
+    try:
+        offer = InboundFile("acme-parts", f"folder:{home.inbox('acme-parts')}", "big.x12",
+                            path=str(big), size=size)
+        tracemalloc.start()
+        try:
+            accepted = gw.engine.accept(offer)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 8 * 1024 * 1024, f"accept held {peak} bytes for a {size}-byte file"
+        [doc] = _docs(gw, flow="inbound")
+        assert str(doc["id"]) == accepted.document_id and doc["standard"] == "x12"
+        h = hashlib.sha256()
+        with gw.archive.open(doc["raw_sha256"]) as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        assert doc["raw_sha256"] == h.hexdigest() == hashlib.sha256(big.read_bytes()).hexdigest()
+    finally:
+        gw.close()

@@ -9,7 +9,7 @@ from typing import Optional
 
 import pytest
 
-from edi_mailbox.base import Accepted, InboundFile
+from edi_mailbox.base import Accepted, InboundFile, SourceChanged
 from edi_mailbox.folder import FolderMailbox
 from edi_mailbox.pickup import Entry, PickupTracker, UnsafeName, safe_name
 from gateway.errors import TransientError
@@ -33,7 +33,7 @@ class Sink:
         self.calls += 1
         if self.fail:
             raise RuntimeError("store down")
-        key = (f.name, f.data)
+        key = (f.name, f.read())
         if key in self.files:
             return Accepted(self.files[key], duplicate=True)
         self.files[key] = f"doc{len(self.files) + 1}"
@@ -127,3 +127,40 @@ def test_tracker_settles_old_files_at_once() -> None:
     sel = t.select([Entry("new", 4, 199.5)], now=201.0)  # grew: still waiting
     assert not sel.ready
     assert [e.name for e in t.select([Entry("new", 4, 199.5)], now=202.0).ready] == ["new"]
+
+
+def test_file_changed_while_it_is_read_is_not_accepted(tmp_path: Path) -> None:
+    box = _box(tmp_path)
+    path = box.inbox / "a.edi"
+    _old(path, b"ISA" + b"x" * 300_000)
+    taken = []
+
+    def accept(f: InboundFile) -> Accepted:
+        assert f.path == str(path) and f.data == b""
+        for i, block in enumerate(f.chunks(1 << 16)):
+            if i == 1:  # a writer appends while the engine reads
+                with open(path, "ab") as fh:
+                    fh.write(b"more")
+            taken.append(block)
+        return Accepted("doc1")
+
+    report = box.poll(accept)
+    assert report.received == 0
+    assert any("a.edi changed while it was read" in e for e in report.errors)
+    assert path.exists()  # left in the inbox for a later poll
+    past = time.time() - 60
+    os.utime(path, (past, past))
+    report = box.poll(Sink())
+    assert report.received == 1 and not path.exists()
+
+
+def test_inbound_file_streams_in_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"0123456789" * 10)
+    f = InboundFile("p", "c", "f", path=str(path), size=100)
+    assert [len(b) for b in f.chunks(40)] == [40, 40, 20] and f.read() == path.read_bytes()
+    short = InboundFile("p", "c", "f", path=str(path), size=120)
+    with pytest.raises(SourceChanged, match="expected 120 bytes, read 100"):
+        short.read()
+    mem = InboundFile("p", "c", "f", b"abcdef")
+    assert list(mem.chunks(4)) == [b"abcd", b"ef"] and mem.read() == b"abcdef"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import hashlib
 import socket
 import threading
 import time
@@ -50,9 +51,9 @@ class Store:
     def __call__(self, item):
         import hashlib
         self.calls += 1
-        key = (item.partner, item.channel, item.name, hashlib.sha256(item.data).hexdigest())
+        key = (item.partner, item.channel, item.name, hashlib.sha256(item.read()).hexdigest())
         dup = key in self.docs
-        self.docs[key] = item.data
+        self.docs[key] = item.read()
         return Accepted(document_id=str(len(self.docs)), duplicate=dup)
 
 
@@ -227,3 +228,40 @@ def test_poll_many_dead_partners_do_not_stall(server, box):
     assert results["hang"].error and "hang" not in results["acme"].__repr__()
     assert elapsed < 15
     good.close()
+
+
+def test_download_streams_through_a_spool_file_that_is_removed(server, box, tmp_path):
+    big = (b"ISA*" + b"x" * 1000 + b"~\n") * 3000  # ~3 MB, several chunks
+    server.put(f"{box}/in/big.edi", big)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    seen = []
+
+    def accept(item):
+        # the bytes are in a local spool file, read in chunks; nothing is held in memory
+        assert item.data == b"" and item.path is not None and item.size == len(big)
+        assert os.path.dirname(item.path) == str(spool)
+        seen.append(hashlib.sha256(b"".join(item.chunks(1 << 16))).hexdigest())
+        return Accepted(document_id="1")
+
+    mb = make(server, box, spool_dir=spool)
+    report = mb.poll(accept)
+    mb.close()
+    assert report.received == 1 and seen == [hashlib.sha256(big).hexdigest()]
+    assert os.listdir(spool) == []  # spool removed once accepted
+    assert os.listdir(server.root / box / "archive") == ["big.edi"]
+
+
+def test_spool_removed_when_accept_fails(server, box, tmp_path):
+    server.put(f"{box}/in/a.edi", b"A" * 5000)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+
+    def accept(item):
+        raise RuntimeError("store down")
+
+    mb = make(server, box, spool_dir=spool)
+    report = mb.poll(accept)
+    mb.close()
+    assert report.received == 0 and any("store down" in e for e in report.errors)
+    assert os.listdir(spool) == [] and os.listdir(server.root / box / "in") == ["a.edi"]
