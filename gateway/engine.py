@@ -460,7 +460,8 @@ class Engine:
                 "sender": data.get("sender"), "receiver": data.get("receiver"),
                 "test": bool(data.get("test"))}
         result: DeliveryResult = self.connector.deliver(
-            Delivery(key=doc["key"], partner=doc["partner"], document=document, meta=meta))
+            Delivery(key=doc["key"], partner=doc["partner"], document=document, meta=meta,
+                     content=data["content"]))
         erp = {"effects": list(result.effects), "replayed": result.replayed,
                "erp_refs": dict(result.erp_refs),
                "exceptions": [{"code": e.code, "message": e.message} for e in result.exceptions]}

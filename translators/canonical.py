@@ -26,7 +26,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 
 class CanonicalError(ValueError):
@@ -239,39 +239,70 @@ Document = Union[PurchaseOrder, OrderResponse, ShipNotice, FunctionalAck]
 
 # --------------------------------------------------------------------------- JSON
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_WRITERS: dict[type, Callable[[Any], dict[str, Any]]] = {}
 
 
 def to_dict(obj: Any) -> Any:
     """Dataclass tree -> JSON-ready dict.  None values and empty lists are omitted."""
     cls = type(obj)
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        if not dataclasses.is_dataclass(obj):
-            if cls is list:
-                return [to_dict(v) for v in obj]
-            if isinstance(obj, Decimal):
-                return _decimal_text(obj)
-            if isinstance(obj, (_dt.date, _dt.time)):
-                return obj.isoformat()
-            return obj
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(obj))
-    out: dict[str, Any] = {}
-    for name in names:
-        value = getattr(obj, name)
-        if value is None:
+    writer = _WRITERS.get(cls)
+    if writer is not None:
+        return writer(obj)
+    if cls is str or cls is int or cls is bool or obj is None:
+        return obj
+    if cls is list:
+        return [to_dict(v) for v in obj]
+    if isinstance(obj, Decimal):
+        return _decimal_text(obj)
+    if isinstance(obj, (_dt.date, _dt.time)):
+        return obj.isoformat()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return _writer(cls)(obj)
+    return obj
+
+
+def _writer(cls: type) -> Callable[[Any], dict[str, Any]]:
+    """A writer generated for ``cls``: per field one attribute read, and the value as it is
+    when it has the field's declared plain type (str, int), else ``to_dict``."""
+    hints = _hints(cls)
+    env: dict[str, Any] = {"to_dict": to_dict, "Decimal": Decimal, "dec": _decimal_text,
+                           "date": _dt.date}
+    lines = ["def write(obj):", "    out = {}"]
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        kind, inner = _shape(hint)
+        base = inner if kind == "optional" else hint
+        lines.append(f"    v = obj.{f.name}")
+        if typing.get_origin(base) is list:
+            item = typing.get_args(base)[0]
+            each = "e" if item is str else "to_dict(e)"
+            lines += ["    if v:",
+                      "        if type(v) is list:",
+                      f"            out[{f.name!r}] = [{each} for e in v]" if item is not str
+                      else f"            out[{f.name!r}] = [e if type(e) is str else to_dict(e) for e in v]",
+                      "        else:",
+                      f"            out[{f.name!r}] = to_dict(v)"]
             continue
-        t = type(value)
-        if t is str or t is int or t is bool:
-            out[name] = value
-        elif t is list:
-            if value:
-                out[name] = [to_dict(v) for v in value]
-        elif t is Decimal:
-            out[name] = _decimal_text(value)
+        lines.append("    if v is not None:")
+        if base is str or base is int:
+            lines.append(f"        out[{f.name!r}] = v if type(v) is {base.__name__} else to_dict(v)")
+        elif base is Decimal:
+            lines.append(f"        out[{f.name!r}] = dec(v) if type(v) is Decimal else to_dict(v)")
+        elif base is _dt.date:
+            lines.append(f"        out[{f.name!r}] = v.isoformat() if type(v) is date else to_dict(v)")
         else:
-            out[name] = to_dict(value)
-    return out
+            lines.append(f"        out[{f.name!r}] = to_dict(v)")
+    lines.append("    return out")
+    exec(compile("\n".join(lines), f"<canonical writer {cls.__name__}>", "exec"), env)
+    writer = _WRITERS[cls] = env["write"]
+    return writer
+
+
+def _shape(tp: Any) -> tuple[str, Any]:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        return "optional", [a for a in typing.get_args(tp) if a is not type(None)][0]
+    return "plain", tp
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -306,45 +337,27 @@ def _hints(cls: type) -> dict[str, Any]:
     return hints
 
 
-_PLANS: dict[type, tuple[frozenset[str], tuple[tuple[str, Any, int], ...]]] = {}
-_REQUIRED, _DEFAULTED, _NONE_IF_MISSING = 0, 1, 2
-
-
-def _plan(cls: type) -> tuple[frozenset[str], tuple[tuple[str, Any, int], ...]]:
-    plan = _PLANS.get(cls)
-    if plan is None:
-        hints = _hints(cls)
-        fields = []
-        for f in dataclasses.fields(cls):
-            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
-                mode = _DEFAULTED
-            else:
-                mode = _NONE_IF_MISSING if _optional(hints[f.name]) else _REQUIRED
-            fields.append((f.name, hints[f.name], mode))
-        plan = _PLANS[cls] = (frozenset(f[0] for f in fields), tuple(fields))
-    return plan
-
-
 def from_dict(cls: type, data: Any, where: str = "") -> Any:
-    if not isinstance(data, dict):
-        raise CanonicalError(f"{where}: expected an object, got {type(data).__name__}")
-    names, fields = _plan(cls)
-    if not names.issuperset(data):
-        unknown = set(data) - names
-        raise CanonicalError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    kwargs = {}
-    for name, hint, mode in fields:
-        if name in data:
-            value = data[name]
-            if hint is str and type(value) is str:
-                kwargs[name] = value
-            else:
-                kwargs[name] = _convert(hint, value, f"{where}.{name}")
-        elif mode == _NONE_IF_MISSING:
-            kwargs[name] = None  # to_dict omits None values
-        elif mode == _REQUIRED:
-            raise CanonicalError(f"{where}.{name}: required field missing")
-    return cls(**kwargs)
+    """JSON-ready dict -> dataclass ``cls``; raises CanonicalError naming the bad field
+    (``where`` plus the path below it, e.g. ``document.content.lines[3].quantity``)."""
+    try:
+        return _converter(cls)(data)
+    except _Bad as bad:
+        raise CanonicalError(f"{where}{''.join(reversed(bad.path))}{bad.message}") from None
+
+
+# Reading is compiled once per type into nested converters (closures).  The path of a bad
+# value is built only when one is found, while the error unwinds: reading a valid document
+# formats no strings.
+
+class _Bad(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message  # ": expected a list", ".name: required field missing"
+        self.path: list[str] = []  # innermost first
+
+
+_CONVERTERS: dict[Any, Callable[[Any], Any]] = {}
 
 
 def _optional(tp: Any) -> bool:
@@ -352,63 +365,142 @@ def _optional(tp: Any) -> bool:
             and type(None) in typing.get_args(tp))
 
 
-_SHAPES: dict[Any, tuple[str, Any]] = {}
+def _converter(tp: Any) -> Callable[[Any], Any]:
+    conv = _CONVERTERS.get(tp)
+    if conv is None:
+        conv = _CONVERTERS[tp] = _build_converter(tp)
+    return conv
 
 
-def _shape(tp: Any) -> tuple[str, Any]:
-    shape = _SHAPES.get(tp)
-    if shape is None:
-        origin = typing.get_origin(tp)
-        if origin in (Union, types.UnionType):
-            shape = ("optional", [a for a in typing.get_args(tp) if a is not type(None)][0])
-        elif origin is list:
-            shape = ("list", typing.get_args(tp)[0])
-        else:
-            shape = ("plain", None)
-        _SHAPES[tp] = shape
-    return shape
+def _build_converter(tp: Any) -> Callable[[Any], Any]:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        inner = _converter([a for a in typing.get_args(tp) if a is not type(None)][0])
 
+        def optional(value: Any) -> Any:
+            return None if value is None else inner(value)
+        return optional
+    if origin is list:
+        item = _converter(typing.get_args(tp)[0])
 
-def _convert(tp: Any, value: Any, where: str) -> Any:
-    kind, inner = _shape(tp)
-    if kind == "optional":
-        if value is None:
-            return None
-        if inner is str and type(value) is str:
-            return value
-        return _convert(inner, value, where)
-    if kind == "list":
-        if not isinstance(value, list):
-            raise CanonicalError(f"{where}: expected a list")
-        return [_convert(inner, v, f"{where}[{i}]") for i, v in enumerate(value)]
-    if tp is Decimal:
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise CanonicalError(f"{where}: expected a decimal number as a string")
-        try:
-            result = Decimal(str(value))
-        except InvalidOperation:
-            raise CanonicalError(f"{where}: {value!r} is not a decimal number") from None
-        if not result.is_finite():
-            raise CanonicalError(f"{where}: {value!r} is not a finite number")
-        return result
-    if tp is _dt.date:
-        try:
-            return _dt.date.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise CanonicalError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
-    if tp is _dt.time:
-        try:
-            return _dt.time.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise CanonicalError(f"{where}: {value!r} is not a time (HH:MM[:SS])") from None
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise CanonicalError(f"{where}: expected an integer")
-        return value
-    if tp is str:
-        if not isinstance(value, str):
-            raise CanonicalError(f"{where}: expected a string")
-        return value
+        def listed(value: Any) -> Any:
+            if type(value) is not list:
+                raise _Bad(": expected a list")
+            try:
+                return [item(v) for v in value]
+            except _Bad as bad:
+                for i, v in enumerate(value):  # the error path only: find the index
+                    try:
+                        item(v)
+                    except _Bad:
+                        bad.path.append(f"[{i}]")
+                        break
+                raise
+        return listed
     if dataclasses.is_dataclass(tp):
-        return from_dict(tp, value, where)
-    raise CanonicalError(f"{where}: unsupported type {tp!r}")  # pragma: no cover
+        return _dataclass_converter(tp)
+    simple = _SIMPLE.get(tp)
+    if simple is None:
+        raise TypeError(f"canonical model: unsupported field type {tp!r}")  # a model bug
+    return simple
+
+
+_MISSING = object()
+
+
+def _dataclass_converter(cls: type) -> Callable[[Any], Any]:
+    """A reader generated for ``cls`` (as ``dataclasses`` generates ``__init__``): one
+    ``dict.get`` per field, str values taken as they are, the rest through the converter
+    of the field's type, then one positional call of the constructor."""
+    hints = _hints(cls)
+    fields = dataclasses.fields(cls)
+    env: dict[str, Any] = {"_Bad": _Bad, "M": _MISSING, "cls": cls,
+                           "known": frozenset(f.name for f in fields)}
+    # resolved when first called, so recursive models (Pack.packs) work
+    _CONVERTERS[cls] = lambda value: env["convert"](value)
+    required = [f.name for f in fields
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+                and not _optional(hints[f.name])]
+    lines = [
+        "def convert(value):",
+        "    if type(value) is not dict:",
+        "        raise _Bad(f': expected an object, got {type(value).__name__}')",
+        "    if not known.issuperset(value):",
+        "        raise _Bad(': unknown field(s) ' + ', '.join(sorted(set(value) - known)))",
+    ]
+    for name in required:
+        lines += [f"    if {name!r} not in value:",
+                  f"        raise _Bad({'.' + name + ': required field missing'!r})"]
+    lines += ["    g = value.get", "    name = ''", "    try:"]
+    for i, f in enumerate(fields):
+        hint = hints[f.name]
+        conv = _converter(hint)
+        env[f"c{i}"] = conv
+        if f.default_factory is not dataclasses.MISSING:
+            env[f"d{i}"] = f.default_factory
+            missing = f"d{i}()"
+        elif f.default is not dataclasses.MISSING:
+            env[f"d{i}"] = f.default
+            missing = f"d{i}"
+        else:
+            missing = "None"  # optional without default: to_dict omits None values
+        text = conv is _str or hint == Optional[str]
+        lines += [f"        name = {f.name!r}",
+                  f"        v = g({f.name!r}, M)",
+                  f"        if v is M:",
+                  f"            f{i} = {missing}"]
+        if text:
+            lines += ["        elif type(v) is str:", f"            f{i} = v"]
+        lines += ["        else:", f"            f{i} = c{i}(v)"]
+    lines += ["    except _Bad as bad:",
+              "        bad.path.append('.' + name)",
+              "        raise",
+              "    return cls(" + ", ".join(f"f{i}" for i in range(len(fields))) + ")"]
+    exec(compile("\n".join(lines), f"<canonical reader {cls.__name__}>", "exec"), env)
+    return env["convert"]
+
+
+_REQUIRED, _DEFAULTED, _NONE_IF_MISSING = 0, 1, 2
+
+
+def _str(value: Any) -> str:
+    if type(value) is not str and not isinstance(value, str):
+        raise _Bad(": expected a string")
+    return value
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad(": expected an integer")
+    return value
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise _Bad(": expected a decimal number as a string")
+    try:
+        result = Decimal(value if type(value) is str else str(value))
+    except InvalidOperation:
+        raise _Bad(f": {value!r} is not a decimal number") from None
+    if not result.is_finite():
+        raise _Bad(f": {value!r} is not a finite number")
+    return result
+
+
+def _date(value: Any) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise _Bad(f": {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _time(value: Any) -> _dt.time:
+    try:
+        return _dt.time.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise _Bad(f": {value!r} is not a time (HH:MM[:SS])") from None
+
+
+_SIMPLE: dict[Any, Callable[[Any], Any]] = {
+    str: _str, int: _int, Decimal: _decimal, _dt.date: _date, _dt.time: _time,
+}

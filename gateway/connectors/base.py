@@ -26,6 +26,12 @@ class Delivery:
     partner: str  # profile name
     document: canonical.Document  # PurchaseOrder | OrderResponse | ShipNotice | FunctionalAck
     meta: Mapping[str, Any] = field(default_factory=dict)  # standard, version, control numbers
+    #: ``canonical.to_dict(document)`` when the caller has it already (the engine reads the
+    #: document from that JSON): connectors that write JSON use it instead of converting again
+    content: Optional[Mapping[str, Any]] = None
+
+    def canonical_content(self) -> Mapping[str, Any]:
+        return self.content if self.content is not None else canonical.to_dict(self.document)
 
 
 @dataclass(frozen=True)

@@ -84,8 +84,8 @@ class FilesConnector:
             return DeliveryResult(delivery.key, (f"already written to {path}",),
                                   erp_refs={"file": str(path)}, replayed=True)
         body = {"key": delivery.key, "partner": delivery.partner,
-                **canonical.document_to_dict(delivery.document),
-                "meta": dict(delivery.meta)}
+                "type": canonical.TYPE_NAMES[type(delivery.document)],
+                "content": delivery.canonical_content(), "meta": dict(delivery.meta)}
         try:
             if path.parent.exists():
                 remove_stale_temps(path)  # of an attempt killed mid-write (we hold the claim)
