@@ -511,6 +511,13 @@ class OdooConnector(SellerOutbound):
                 if pack:
                     sscc.setdefault(pick["id"], set()).add(" > ".join(pack))
         effects: list[str] = []
+        carrier: Optional[int] = None  # read now: a mapped carrier Odoo lacks is an exception
+        if (doc.carrier or doc.carrier_name) and "carrier_id" in self._pfields():
+            carrier, note, problem = self._carrier(profile, doc)
+            if note:
+                effects.append(note)
+            if problem is not None:
+                exceptions.append(problem)
         # 1. the durable record of this notice on each receipt it touches
         for pid in sorted(lines_new):
             if pid in own_pick:
@@ -572,6 +579,8 @@ class OdooConnector(SellerOutbound):
         fields = self._pfields() if (doc.tracking_number or doc.carrier) else set()
         if doc.tracking_number and "carrier_tracking_ref" in fields:
             head["carrier_tracking_ref"] = doc.tracking_number
+        if carrier is not None:
+            head["carrier_id"] = carrier
         if head and open_ids:
             self._call("stock.picking", "write", open_ids, head)
         if validate:
@@ -605,6 +614,29 @@ class OdooConnector(SellerOutbound):
                 shares.append((move["id"], take))
                 rest -= take
         return shares if rest == 0 else None
+
+    def _carrier(self, profile: Profile, doc: c.ShipNotice
+                 ) -> tuple[Optional[int], Optional[str], Optional[ErpException]]:
+        """The delivery.carrier of a ship notice (one search): the profile's
+        ``code_maps.carriers`` entry for its carrier code or name, else a carrier named
+        like the code or the name.  (carrier id, effect note, exception)."""
+        codes = [v for v in (doc.carrier, doc.carrier_name) if v]
+        mapped = next((profile.code_maps.carriers[v] for v in codes
+                       if v in profile.code_maps.carriers), None)
+        names = [mapped] if mapped else codes
+        rows = self._sr("delivery.carrier", [("name", "in", names)], ["name"])
+        by_name = {r["name"]: r["id"] for r in rows}
+        for name in names:
+            if name in by_name:
+                return by_name[name], f"carrier {name}", None
+        said = " / ".join(codes)
+        if mapped:  # the profile names a carrier Odoo does not have: someone must fix it
+            return None, None, ErpException(
+                "unknown_carrier", f"ship notice {doc.number}: carrier {said} maps to "
+                f"{mapped!r} in {profile.name}'s code_maps.carriers, but Odoo has no active "
+                "delivery.carrier of that name")
+        return None, (f"carrier {said} matches no delivery.carrier (left empty; add "
+                      f"code_maps.carriers to profile {profile.name} to map it)"), None
 
     def _pfields(self) -> set[str]:
         if self._picking_fields is None:

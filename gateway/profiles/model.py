@@ -202,6 +202,7 @@ class CodeMaps:
     products: tuple[ProductRule, ...] = ()
     locations: Mapping[str, LocationTarget] = field(default_factory=lambda: MappingProxyType({}))
     statuses: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    carriers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -352,7 +353,8 @@ def build_profile(data: Mapping[str, Any], source: Path, digest: str) -> Profile
         products=tuple(ProductRule(r["scheme"], r["odoo"]) for r in maps.get("products") or ()),
         locations=_frozen({str(code): LocationTarget(v["warehouse"], v.get("picking_type"))
                            for code, v in (maps.get("locations") or {}).items()}),
-        statuses=_frozen(dict(maps.get("statuses") or {})))
+        statuses=_frozen(dict(maps.get("statuses") or {})),
+        carriers=_frozen({str(k): str(v) for k, v in (maps.get("carriers") or {}).items()}))
 
     sched = data.get("schedule") or {}
     schedule = Schedule(tier=sched.get("tier", "realtime"),

@@ -60,7 +60,7 @@ M2O = {"partner_id": "res.partner", "parent_id": "res.partner", "product_id": "p
        "partner_shipping_id": "res.partner", "res_model_id": "ir.model", "user_id": "res.users",
        "lot_id": "stock.lot", "purchase_line_id": "purchase.order.line", "backorder_id": "stock.picking",
        "sale_id": "sale.order", "sale_line_id": "sale.order.line",
-       "partner_invoice_id": "res.partner"}
+       "partner_invoice_id": "res.partner", "carrier_id": "delivery.carrier"}
 O2M = {("purchase.order", "order_line"): ("purchase.order.line", "order_id"),
        ("sale.order", "order_line"): ("sale.order.line", "order_id"),
        ("purchase.order.line", "move_ids"): ("stock.move", "purchase_line_id"),
@@ -105,7 +105,9 @@ class FakeOdoo:
             self.fields["sale.order"] |= {"locked"}
         if delivery_module:  # delivery (16) / stock_delivery (17, 18)
             self.fields["stock.picking"] |= {"carrier_tracking_ref", "carrier_id"}
-        self.data: dict[str, dict[int, dict]] = {m: {} for m in BASE}
+            self.fields["delivery.carrier"] = {"id", "display_name", "write_date", "name",
+                                               "active", "delivery_type"}
+        self.data: dict[str, dict[int, dict]] = {m: {} for m in self.fields}
         self.next_id = 1
         self.calls = 0
         self.log: list[tuple[str, str]] = []  # (model, method) of every execute_kw, in order
@@ -219,7 +221,10 @@ class FakeOdoo:
 
     def search(self, model, domain, order=None, limit=None):
         self._check(model, [t[0] for t in domain if isinstance(t, (list, tuple))])
-        ids = [r["id"] for r in self.data[model].values() if self.match(model, r, domain)]
+        active_test = "active" in self.fields[model] and not any(
+            isinstance(t, (list, tuple)) and t[0] == "active" for t in domain)
+        ids = [r["id"] for r in self.data[model].values() if self.match(model, r, domain)
+               and not (active_test and r.get("active") is False)]
         if order:
             keys = [k.strip().split()[0] for k in order.split(",")]
             ids.sort(key=lambda i: tuple(str(self.data[model][i].get(k) or "").zfill(20) if k in ("id", "sequence", "order_id") else str(self.data[model][i].get(k) or "") for k in keys))

@@ -236,6 +236,44 @@ def test_856_tracking_written_when_the_delivery_module_is_installed():
         assert w.receipt(a)["carrier_tracking_ref"] == "1Z999"
 
 
+@pytest.mark.parametrize("version", [16, 18])
+def test_856_carrier_found_by_name_or_code_map(version):
+    with World(version, delivery_module=True) as w:
+        ups = w.odoo.add("delivery.carrier", name="UPS Ground", active=True, delivery_type="fixed")
+        express = w.odoo.add("delivery.carrier", name="UPS Express", active=True)
+        w.odoo.add("delivery.carrier", name="UPSN", active=False)  # archived: never chosen
+        a = w.purchase_order("P00042", w.acme, [(w.products[2], 4.0, 5.0)])
+        res = w.connector().deliver(Delivery("t1", "acme-parts", _asn(
+            carrier="UPSN", carrier_name="UPS Ground",
+            orders=[c.ShipmentOrder("P00042", items=[_item("P2", 2)])])))
+        assert w.receipt(a)["carrier_id"] == ups and res.exceptions == ()
+        assert "carrier UPS Ground" in res.effects
+        # the profile maps the partner's SCAC to the carrier Odoo knows
+        mapped = {"acme-parts": profile("acme-parts", code_maps={"carriers": {"UPSN": "UPS Express"}})}
+        res = w.connector(profiles(**mapped)).deliver(Delivery("t2", "acme-parts", _asn(
+            "ASN-2", carrier="UPSN", carrier_name="UPS Ground",
+            orders=[c.ShipmentOrder("P00042", items=[_item("P2", 1)])])))
+        assert w.receipt(a)["carrier_id"] == express and res.exceptions == ()
+
+
+def test_856_unknown_carrier_is_left_empty_or_an_exception_when_mapped():
+    with World(17, delivery_module=True) as w:
+        a = w.purchase_order("P00042", w.acme, [(w.products[2], 4.0, 5.0)])
+        res = w.connector().deliver(Delivery("t1", "acme-parts", _asn(
+            carrier="ZZZZ", orders=[c.ShipmentOrder("P00042", items=[_item("P2", 2)])])))
+        assert not w.receipt(a)["carrier_id"] and res.exceptions == ()
+        assert any("carrier ZZZZ matches no delivery.carrier" in e and "code_maps.carriers" in e
+                   for e in res.effects)
+        mapped = {"acme-parts": profile("acme-parts", code_maps={"carriers": {"ZZZZ": "Zed Freight"}})}
+        res = w.connector(profiles(**mapped)).deliver(Delivery("t2", "acme-parts", _asn(
+            "ASN-2", carrier="ZZZZ", orders=[c.ShipmentOrder("P00042", items=[_item("P2", 1)])])))
+        (problem,) = res.exceptions
+        assert problem.code == "unknown_carrier" and "'Zed Freight'" in problem.message
+        assert "ASN-2" in problem.message and not w.receipt(a)["carrier_id"]
+        (todo,) = w.rows("mail.activity", res_id=a)  # the planner hears of it
+        assert "Zed Freight" in todo["note"]
+
+
 def test_desadv_from_edifact(world):
     """An EANCOM DESADV rendered and read back by the translators, recorded for Nordwerk."""
     w = world
