@@ -356,6 +356,11 @@ class AckBuilder:
                 self._ic = _Interchange(None, event.control_number)
             self._end_interchange()
 
+    @property
+    def ready(self) -> bool:
+        """True when ``take`` has acknowledgments to return."""
+        return bool(self._out)
+
     def take(self) -> list[AckResult]:
         """Acknowledgments finished since the last call."""
         out, self._out = self._out, []

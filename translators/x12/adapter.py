@@ -4,7 +4,7 @@ rendered."""
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from translators import canonical
 from translators.findings import EDIError
@@ -27,9 +27,10 @@ class _AckFolder:
         return [Ack(r.kind, r.interchange_control_number or "", r.status,
                     r.text or r.reason or "") for r in results]
 
-    def feed(self, ev: Any) -> list[Ack]:
-        self._builder.feed(ev)
-        return self._convert(self._builder.take())
+    def feed(self, ev: Any) -> Sequence[Ack]:
+        builder = self._builder
+        builder.feed(ev)
+        return self._convert(builder.take()) if builder.ready else ()
 
     def close(self) -> list[Ack]:
         return self._convert(self._builder.close())
