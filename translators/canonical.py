@@ -274,14 +274,11 @@ def _writer(cls: type) -> Callable[[Any], dict[str, Any]]:
         base = inner if kind == "optional" else hint
         lines.append(f"    v = obj.{f.name}")
         if typing.get_origin(base) is list:
-            item = typing.get_args(base)[0]
-            each = "e" if item is str else "to_dict(e)"
+            each = "e if type(e) is str else to_dict(e)" if typing.get_args(base)[0] is str \
+                else "to_dict(e)"
             lines += ["    if v:",
-                      "        if type(v) is list:",
-                      f"            out[{f.name!r}] = [{each} for e in v]" if item is not str
-                      else f"            out[{f.name!r}] = [e if type(e) is str else to_dict(e) for e in v]",
-                      "        else:",
-                      f"            out[{f.name!r}] = to_dict(v)"]
+                      f"        out[{f.name!r}] = [{each} for e in v] if type(v) is list "
+                      "else to_dict(v)"]
             continue
         lines.append("    if v is not None:")
         if base is str or base is int:
@@ -405,62 +402,47 @@ def _build_converter(tp: Any) -> Callable[[Any], Any]:
     return simple
 
 
-_MISSING = object()
+_REQUIRED, _DEFAULTED, _NONE_IF_MISSING = 0, 1, 2
 
 
 def _dataclass_converter(cls: type) -> Callable[[Any], Any]:
-    """A reader generated for ``cls`` (as ``dataclasses`` generates ``__init__``): one
-    ``dict.get`` per field, str values taken as they are, the rest through the converter
-    of the field's type, then one positional call of the constructor."""
     hints = _hints(cls)
-    fields = dataclasses.fields(cls)
-    env: dict[str, Any] = {"_Bad": _Bad, "M": _MISSING, "cls": cls,
-                           "known": frozenset(f.name for f in fields)}
     # resolved when first called, so recursive models (Pack.packs) work
-    _CONVERTERS[cls] = lambda value: env["convert"](value)
-    required = [f.name for f in fields
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-                and not _optional(hints[f.name])]
-    lines = [
-        "def convert(value):",
-        "    if type(value) is not dict:",
-        "        raise _Bad(f': expected an object, got {type(value).__name__}')",
-        "    if not known.issuperset(value):",
-        "        raise _Bad(': unknown field(s) ' + ', '.join(sorted(set(value) - known)))",
-    ]
-    for name in required:
-        lines += [f"    if {name!r} not in value:",
-                  f"        raise _Bad({'.' + name + ': required field missing'!r})"]
-    lines += ["    g = value.get", "    name = ''", "    try:"]
-    for i, f in enumerate(fields):
+    _CONVERTERS[cls] = lambda value: convert(value)
+    plan = []  # (name, converter, mode, whether a str value is taken as it is)
+    for f in dataclasses.fields(cls):
         hint = hints[f.name]
-        conv = _converter(hint)
-        env[f"c{i}"] = conv
-        if f.default_factory is not dataclasses.MISSING:
-            env[f"d{i}"] = f.default_factory
-            missing = f"d{i}()"
-        elif f.default is not dataclasses.MISSING:
-            env[f"d{i}"] = f.default
-            missing = f"d{i}"
+        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+            mode = _DEFAULTED  # left out of the call: the dataclass fills it in
         else:
-            missing = "None"  # optional without default: to_dict omits None values
-        text = conv is _str or hint == Optional[str]
-        lines += [f"        name = {f.name!r}",
-                  f"        v = g({f.name!r}, M)",
-                  f"        if v is M:",
-                  f"            f{i} = {missing}"]
-        if text:
-            lines += ["        elif type(v) is str:", f"            f{i} = v"]
-        lines += ["        else:", f"            f{i} = c{i}(v)"]
-    lines += ["    except _Bad as bad:",
-              "        bad.path.append('.' + name)",
-              "        raise",
-              "    return cls(" + ", ".join(f"f{i}" for i in range(len(fields))) + ")"]
-    exec(compile("\n".join(lines), f"<canonical reader {cls.__name__}>", "exec"), env)
-    return env["convert"]
+            mode = _NONE_IF_MISSING if _optional(hint) else _REQUIRED
+        conv = _converter(hint)
+        plan.append((f.name, conv, mode, conv is _str or hint == Optional[str]))
+    known = frozenset(name for name, _, _, _ in plan)
 
-
-_REQUIRED, _DEFAULTED, _NONE_IF_MISSING = 0, 1, 2
+    def convert(value: Any) -> Any:
+        if type(value) is not dict:
+            raise _Bad(f": expected an object, got {type(value).__name__}")
+        if not known.issuperset(value):
+            raise _Bad(": unknown field(s) " + ", ".join(sorted(set(value) - known)))
+        kwargs = {}
+        for name, conv, mode, text in plan:
+            if name in value:
+                v = value[name]
+                if text and type(v) is str:
+                    kwargs[name] = v
+                    continue
+                try:
+                    kwargs[name] = conv(v)
+                except _Bad as bad:
+                    bad.path.append(f".{name}")
+                    raise
+            elif mode == _NONE_IF_MISSING:
+                kwargs[name] = None  # to_dict omits None values
+            elif mode == _REQUIRED:
+                raise _Bad(f".{name}: required field missing")
+        return cls(**kwargs)
+    return convert
 
 
 def _str(value: Any) -> str:
