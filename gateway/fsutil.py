@@ -14,14 +14,14 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def remove_stale_temps(path: Path) -> list[Path]:
-    """Remove what ``write_atomic`` left for ``path`` in a process killed mid-write
-    (``.<name>.<pid>.tmp`` of other processes).  Call it while holding the right to write
-    ``path`` (the engine's claim on the document), before writing it again."""
+def remove_dead_temps(folder: Path) -> list[Path]:
+    """Remove what ``write_atomic`` left under ``folder`` in processes killed mid-write:
+    ``.<name>.<pid>.tmp`` files whose pid is no running process here.  (A writer on another
+    host sharing the folder loses its temporary file and retries: nothing is lost.)"""
     removed = []
-    mine = f".{path.name}.{os.getpid()}.tmp"
-    for tmp in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
-        if tmp.name == mine:
+    for tmp in folder.rglob(".*.tmp"):
+        pid = tmp.name[:-len(".tmp")].rpartition(".")[2]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
             continue
         try:
             tmp.unlink()
@@ -31,8 +31,14 @@ def remove_stale_temps(path: Path) -> list[Path]:
     return removed
 
 
-def glob_escape(name: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def write_atomic(path: Path, data: bytes, *, temp_name: str | None = None) -> None:

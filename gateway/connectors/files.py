@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional
 from gateway.connectors.base import (AckNotice, Delivery, DeliveryResult, Outbound,
                                      SentNotice)
 from gateway.errors import PermanentError, TransientError
-from gateway.fsutil import remove_stale_temps, write_atomic
+from gateway.fsutil import remove_dead_temps, write_atomic
 from translators import canonical
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -64,6 +64,7 @@ class FilesConnector:
         self.in_dir = Path(in_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.in_dir.mkdir(parents=True, exist_ok=True)
+        remove_dead_temps(self.out_dir)  # of deliveries killed mid-write (they are retried)
 
     @classmethod
     def from_config(cls, settings: Mapping[str, Any], *, profiles: Callable[[str], Any],
@@ -87,8 +88,6 @@ class FilesConnector:
                 "type": canonical.TYPE_NAMES[type(delivery.document)],
                 "content": delivery.canonical_content(), "meta": dict(delivery.meta)}
         try:
-            if path.parent.exists():
-                remove_stale_temps(path)  # of an attempt killed mid-write (we hold the claim)
             # compact: json's C encoder does not run with indent (large ship notices)
             write_atomic(path, json.dumps(body, ensure_ascii=False, separators=(",", ":"),
                                           default=str).encode("utf-8"))

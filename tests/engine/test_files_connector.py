@@ -39,16 +39,21 @@ def test_deliver_writes_once_and_replays(conn, order, tmp_path):
     assert len(list(path.parent.iterdir())) == 1  # no temporary file left behind
 
 
-def test_retry_after_a_kill_mid_write_removes_the_dead_attempts_temp(conn, order):
+def test_restart_after_a_kill_mid_write_removes_the_dead_writers_temp(conn, order, tmp_path):
+    import subprocess
+    import sys
+    dead_pid = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout.strip()
     target = conn.delivered_path("acme-parts", "doc-9")
     target.parent.mkdir(parents=True)
-    dead = target.with_name(f".{target.name}.999999.tmp")  # a worker killed before its rename
+    dead = target.with_name(f".{target.name}.{dead_pid}.tmp")  # killed before its rename
     dead.write_bytes(b'{"half')
-    other = target.with_name(f".{safe_name('doc-10')}.999999.tmp")  # another key's: not ours
-    other.write_bytes(b"{")
-    result = conn.deliver(Delivery("doc-9", "acme-parts", order))
+    live = target.with_name(f".{safe_name('doc-10')}.{os.getppid()}.tmp")  # still writing
+    live.write_bytes(b"{")
+    again = FilesConnector.from_config({}, profiles=lambda n: None, base_dir=tmp_path, env={})
+    assert not dead.exists() and live.exists()
+    result = again.deliver(Delivery("doc-9", "acme-parts", order))
     assert not result.replayed and json.loads(target.read_text())["key"] == "doc-9"
-    assert not dead.exists() and other.exists()
 
 
 def test_keys_never_collide_on_file_names():
