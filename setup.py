@@ -4,11 +4,23 @@ The transports live in the folder ``mailbox/`` (the layout the project keeps) bu
 as the package ``edi_mailbox``: the standard library already has a module named
 ``mailbox``, which would win over ours whenever the checkout is not first on sys.path.
 
-Every ``translators/**/_c_*.c`` file is built as an optional C extension of the same
-dotted name.  Optional means a machine without a compiler still installs: each such module
-has a pure-Python twin that the code falls back to, and the tests check both give the
-same results.
+Two kinds of optional native code, both with the pure Python they replace still in place:
+
+* every ``translators/**/_c_*.c`` file is built as a C extension of the same dotted name
+  (each has a pure-Python twin; the tests check both give the same results);
+* the hot translator modules listed in ``translators/_native.py`` are compiled with mypyc
+  (a build requirement in pyproject.toml).  The sha256 of each compiled source goes to
+  ``translators/_native_build.json``; at import the package uses the compiled modules only
+  while every source still has that hash, so an edited source is never shadowed by a stale
+  build.  ``EDI_GATEWAY_NO_MYPYC=1`` at install time skips the compilation.
+
+Optional means a machine without a compiler (or without mypyc) still installs and runs.
 """
+import ast
+import hashlib
+import json
+import os
+import sys
 from pathlib import Path
 
 from setuptools import Extension, find_packages, setup
@@ -23,4 +35,52 @@ extensions = [
     for path in sorted((here / "translators").rglob("_c_*.c"))
 ]
 
-setup(packages=packages, package_dir={"edi_mailbox": "mailbox"}, ext_modules=extensions)
+
+def native_modules() -> list:
+    """MODULES from translators/_native.py, read without importing the package."""
+    tree = ast.parse((here / "translators" / "_native.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "MODULES"
+                                                for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise SystemExit("setup.py: translators/_native.py has no MODULES tuple")
+
+
+def source_of(name: str) -> Path:
+    base = here.joinpath(*name.split("."))
+    return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+
+
+def mypyc_extensions() -> list:
+    build_file = here / "translators" / "_native_build.json"
+    if build_file.exists():
+        build_file.unlink()  # written again only if compilation is set up
+    if os.environ.get("EDI_GATEWAY_NO_MYPYC", "") not in ("", "0"):
+        return []
+    commands = set(sys.argv[1:])
+    if not commands & {"build", "build_ext", "build_py", "install", "develop", "bdist_wheel",
+                       "editable_wheel", "bdist"}:
+        return []  # egg_info, sdist, --version ...: nothing to compile
+    try:
+        from mypyc.build import mypycify
+    except ImportError:
+        print("setup.py: mypyc not available; translators stay pure Python", file=sys.stderr)
+        return []
+    names = native_modules()
+    sources = [str(source_of(n).relative_to(here)) for n in names]
+    try:
+        exts = mypycify(sources + ["--ignore-missing-imports", "--follow-imports=silent"], opt_level="3",
+                        group_name="translators._native")
+    except (Exception, SystemExit) as exc:  # a type error or mypyc failure: still install
+        print(f"setup.py: mypyc failed ({exc}); translators stay pure Python", file=sys.stderr)
+        return []
+    for ext in exts:
+        ext.optional = True
+    build_file.write_text(json.dumps({"sources": {
+        n: hashlib.sha256(source_of(n).read_bytes()).hexdigest() for n in names}},
+        indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return exts
+
+
+setup(packages=packages, package_dir={"edi_mailbox": "mailbox"},
+      ext_modules=extensions + mypyc_extensions())

@@ -395,7 +395,7 @@ def _build_converter(tp: Any) -> Callable[[Any], Any]:
                 raise
         return listed
     if dataclasses.is_dataclass(tp):
-        return _dataclass_converter(tp)
+        return _dataclass_converter(typing.cast(type, tp))
     simple = _SIMPLE.get(tp)
     if simple is None:
         raise TypeError(f"canonical model: unsupported field type {tp!r}")  # a model bug
@@ -425,7 +425,7 @@ def _dataclass_converter(cls: type) -> Callable[[Any], Any]:
             raise _Bad(f": expected an object, got {type(value).__name__}")
         if not known.issuperset(value):
             raise _Bad(": unknown field(s) " + ", ".join(sorted(set(value) - known)))
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         for name, conv, mode, text in plan:
             if name in value:
                 v = value[name]

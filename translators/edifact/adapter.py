@@ -10,6 +10,11 @@ from translators import canonical
 from translators.findings import EDIError
 from translators.pipeline import Ack, Item
 from translators.edifact import contrl, events, writer
+# for annotations inside EdifactAdapter, where ``events`` names the method
+from translators.edifact.events import (
+    GroupStart as _GroupStart, InterchangeStart as _InterchangeStart,
+    MessageStart as _MessageStart,
+)
 from translators.edifact.envelope import EnvelopeValidator
 from translators.edifact.mapping import MAPPERS, MappingContext, map_message
 from translators.edifact.reader import EdifactReader, parse_una
@@ -69,15 +74,15 @@ class EdifactAdapter:
     def events(self, chunks: Iterable[bytes], registry: Any) -> Iterator[Any]:
         return checked_events(chunks, registry)
 
-    def interchange_item(self, ev: events.InterchangeStart) -> Item:
+    def interchange_item(self, ev: _InterchangeStart) -> Item:
         return Item(kind="interchange", standard="edifact",
                     version=f"{ev.syntax_id}:{ev.syntax_version}",
                     sender=(ev.sender_qualifier, ev.sender_id),
                     receiver=(ev.receiver_qualifier, ev.receiver_id),
                     interchange=ev.control_reference, test=ev.test)
 
-    def transaction_item(self, base: Item, group: Optional[events.GroupStart],
-                         ev: events.MessageStart) -> Item:
+    def transaction_item(self, base: Item, group: Optional[_GroupStart],
+                         ev: _MessageStart) -> Item:
         version = f"{ev.version}{ev.release}" if ev.version in ("D", "") else \
             f"{ev.version}:{ev.release}"
         if ev.association_code:
@@ -91,8 +96,8 @@ class EdifactAdapter:
     def can_map(self, message_type: str) -> bool:
         return message_type in MAPPERS or message_type == "CONTRL"
 
-    def map(self, item: Item, segments: list, ic: Optional[events.InterchangeStart],
-            tx: events.MessageStart) -> canonical.Document:
+    def map(self, item: Item, segments: list, ic: Optional[_InterchangeStart],
+            tx: _MessageStart) -> canonical.Document:
         if tx.message_type == "CONTRL":
             try:
                 return contrl.read_contrl(segments, tx)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as _dt
 from itertools import compress, repeat
 from operator import is_not
-from typing import Iterable, Iterator, Optional, Protocol
+from typing import Any, Iterable, Iterator, Optional, Protocol
 
 from translators.edifact.events import (
     Event, GroupEnd, GroupStart, InterchangeEnd, InterchangeStart, MessageEnd, MessageStart,
@@ -421,8 +421,8 @@ def _group_end(ev: GroupEnd, st: _State) -> Iterator[Finding]:
 def _message_start(ev: MessageStart, st: _State) -> Iterator[Finding]:
     if st.group is None:
         st.bare_messages += 1
-    kw = dict(transaction=ev.reference or None, transaction_set=ev.message_type or None,
-              segment_position=1)
+    kw: dict[str, Any] = dict(transaction=ev.reference or None,
+                              transaction_set=ev.message_type or None, segment_position=1)
     off = ev.offset
     if not ev.reference:
         yield Finding(UCM, "13", "UNH: message reference number (0062) missing",
@@ -441,7 +441,8 @@ def _message_start(ev: MessageStart, st: _State) -> Iterator[Finding]:
 
 
 def _message_end(ev: MessageEnd, st: _State) -> Iterator[Finding]:
-    kw = dict(transaction=ev.reference or None, transaction_set=ev.message_type or None)
+    kw: dict[str, Any] = dict(transaction=ev.reference or None,
+                              transaction_set=ev.message_type or None)
     if ev.trailer is None:
         yield Finding(UCM, "13", "message trailer UNT missing",
                       _pos(st, ev.offset, "UNT", segment_position=ev.segment_count, **kw))

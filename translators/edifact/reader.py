@@ -138,7 +138,8 @@ class _Syntax:
         self.tb = chars.segment.encode("latin-1")
         self.rb = chars.release.encode("latin-1") if chars.release else None
         # no UNB (bare messages): UTF-8; an unknown or empty identifier in a UNB: latin-1
-        self.enc = ENCODINGS.get(syntax_id, BARE_ENCODING if syntax_id is None else "latin-1")
+        self.enc = ENCODINGS.get(syntax_id,  # type: ignore[arg-type]  # None: not found
+                                 BARE_ENCODING if syntax_id is None else "latin-1")
         service = {chars.component, chars.element, chars.segment}
         if chars.release:
             service.add(chars.release)
@@ -198,7 +199,11 @@ def _comp(elements: list[list[str]], i: int, j: int = 0) -> str:
 def parse_una(una: bytes) -> tuple[ServiceChars, str, list[str]]:
     """UNA + 6 characters -> (chars without repetition, raw fifth character, problems)."""
     text = una.decode("latin-1")
-    comp, elem, dec, rel, reserved, term = text[3:9]
+    chars6 = text[3:9]
+    if len(chars6) != 6:  # as the tuple unpacking of a short string did
+        raise ValueError(f"not enough values to unpack (expected 6, got {len(chars6)})")
+    comp, elem, dec, rel, reserved, term = (chars6[0], chars6[1], chars6[2], chars6[3],
+                                            chars6[4], chars6[5])
     problems = []
     seps = [comp, elem, term]
     if len(set(seps)) != 3:
@@ -571,12 +576,13 @@ class EdifactReader:
             if "\n" in text or "\r" in text:
                 body = text.lstrip("\r\n")
                 lead = len(text) - len(body)
-                sep = _layout(body, sx)
-                if sep is None:
-                    sep = t
+                layout_sep = _layout(body, sx)
+                if layout_sep is None:  # sep stays t
                     lead = 0
                     body = text
                     clean = False
+                else:
+                    sep = layout_sep
                 text = body
             parts = text.split(sep)
             if r is not None and r in text:

@@ -109,7 +109,7 @@ class SegmentSpec:
             if spec.__class__ is ElementSpec:
                 _check_simple(spec, comps, index, out)
             else:
-                _check_composite(spec, comps, index, out)
+                _check_composite(spec, comps, index, out)  # type: ignore[arg-type]
             if repeats and index in repeats and len(repeats[index]) > 1:
                 out.append(ElementError("35", index, None, 2, spec.ident,
                                         _first(repeats[index][1]),
@@ -288,7 +288,7 @@ def _compile_fast(tag: str, specs: tuple[Constituent, ...]) -> Callable[[list[li
             if spec.mandatory:
                 lines.append(f"{guard}else: return False")
             continue
-        comps = spec.components
+        comps = spec.components  # type: ignore[union-attr]  # a CompositeSpec here
         lines.append(f"{guard}m = len(x)")
         lines.append(f"{guard}if m > {len(comps)}: return False")
         last_cm = max((c.position for c in comps if c.mandatory), default=0)
@@ -454,7 +454,8 @@ def _compile_machine(root: tuple[_Entry, ...], segments: dict[str, SegmentSpec],
     def group_id(path: tuple[int, ...]) -> Optional[str]:
         return entries_at(path[:-2])[path[-2]].ident if len(path) > 1 else None
 
-    def missing_of(prefix: tuple[int, ...], start: int, stop: int) -> list[tuple[str, str]]:
+    def missing_of(prefix: tuple[int, ...], start: int, stop: int,
+                   ) -> list[tuple[str, Optional[str]]]:
         """(tag, group id) of the mandatory entries in [start, stop) of a group:
         a missing group is named by its trigger segment and its own id; a
         missing segment by its tag and the id of the group holding it."""
@@ -511,9 +512,9 @@ def _compile_machine(root: tuple[_Entry, ...], segments: dict[str, SegmentSpec],
                 found, missing = (path, REPEAT, depth, 1), []
             if found is not None:
                 pending.append((state, tag, (found, tuple(missing))))
-    for state, tag, ((target, kind, level, limit), missing) in pending:
+    for state, tag, ((target, kind, level, limit), skipped) in pending:
         spec = segments.get(tag)
-        rows[state][tag] = Transition(rows[number[target]], kind, level, limit, missing,
+        rows[state][tag] = Transition(rows[number[target]], kind, level, limit, skipped,
                                       number[target], group_id(target),
                                       spec.fast if spec is not None else _accept)
     return paths, rows

@@ -31,6 +31,15 @@ from translators.edifact.reader import ENCODINGS
 from translators.findings import EDIError
 from translators.x12.serialize import ControlNumbers, MemoryControlNumbers
 
+
+class Num(str):
+    """A numeric value written by a mapper: the writer puts the interchange's
+    decimal mark (UNA) in place of '.'.  (Here, not in the compiled mapping
+    modules: mypyc cannot compile a subclass of str.)"""
+
+    __slots__ = ()
+
+
 Value = Union[None, str, Sequence[Optional[str]], Sequence[Sequence[Optional[str]]]]
 
 #: Character sets we can write.
@@ -150,7 +159,7 @@ class Message:
     message_type: str  # 0065
     version: str  # 0052 (D, or 4 for syntax-4 service messages)
     release: str  # 0054 (96A, 01B)
-    segments: list[Sequence[Value]]  # body, UNH/UNT excluded
+    segments: Sequence[Sequence[Value]]  # body, UNH/UNT excluded
     agency: str = "UN"  # 0051
     association: str = ""  # 0057 (EAN008 ...)
     reference: Optional[str] = None  # 0062 given (resend) or allocated

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from itertools import chain, compress, repeat
 from operator import is_not, itemgetter
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from translators.edifact.events import (
     Event, GroupEnd, GroupStart, InterchangeEnd, InterchangeStart, MessageEnd, MessageStart,
@@ -163,7 +163,7 @@ class MessageValidator:
             if j > done:  # a run of segments
                 held = self._held
                 if held is not None:
-                    held += events[done:j]
+                    held += events[done:j]  # type: ignore[arg-type]  # a run of Segments
                 elif self._schema is None:
                     out += events[done:j]
                 else:
@@ -265,6 +265,8 @@ class MessageValidator:
             return Position(offset=seg_offset, interchange=interchange, group=group,
                             transaction=reference, transaction_set=message_type, **extra)
 
+        # the event classes are told apart by ``cls`` below (no isinstance in this loop)
+        event: Any
         for event in events:
             cls = event.__class__
             if cls is segment_cls and schema is not None:

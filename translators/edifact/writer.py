@@ -25,8 +25,9 @@ from typing import Iterable, Optional
 from translators.canonical import Document
 from translators.edifact.events import ServiceChars
 from translators.edifact.mapping import message_segments, message_type_of
-from translators.edifact.mapping.common import DIRECTORIES, Num
+from translators.edifact.mapping.common import DIRECTORIES
 from translators.edifact.serialize import (
+    Num,
     ControlNumbers, Envelope, Message, Written, default_chars, render_interchange,
     render_segment,
 )

@@ -10,7 +10,8 @@ from translators import canonical
 from translators.findings import EDIError
 from translators.gcpause import gc_paused
 from translators.pipeline import Ack, Item
-from translators.x12 import acks, events, serialize, writer
+from translators.x12 import acks, serialize, writer
+from translators.x12 import events as x12_events
 from translators.x12.envelope import validate_envelope
 from translators.x12.mapping import MAPPERS, MappingContext, map_transaction
 from translators.x12.reader import iter_events
@@ -38,25 +39,25 @@ class _AckFolder:
 
 class X12Adapter:
     name = "x12"
-    InterchangeStart = events.InterchangeStart
-    InterchangeEnd = events.InterchangeEnd
-    GroupStart = events.GroupStart
-    GroupEnd = events.GroupEnd
-    TransactionStart = events.TransactionStart
-    TransactionEnd = events.TransactionEnd
-    Segment = events.Segment
+    InterchangeStart = x12_events.InterchangeStart
+    InterchangeEnd = x12_events.InterchangeEnd
+    GroupStart = x12_events.GroupStart
+    GroupEnd = x12_events.GroupEnd
+    TransactionStart = x12_events.TransactionStart
+    TransactionEnd = x12_events.TransactionEnd
+    Segment = x12_events.Segment
 
     def events(self, chunks: Iterable[bytes], registry: Any) -> Iterator[Any]:
         return validate_transactions(validate_envelope(iter_events(chunks), registry))
 
-    def interchange_item(self, ev: events.InterchangeStart) -> Item:
+    def interchange_item(self, ev: x12_events.InterchangeStart) -> Item:
         return Item(kind="interchange", standard="x12", version=ev.version,
                     sender=(ev.sender_qualifier, ev.sender_id),
                     receiver=(ev.receiver_qualifier, ev.receiver_id),
                     interchange=ev.control_number, test=ev.usage == "T")
 
-    def transaction_item(self, base: Item, group: Optional[events.GroupStart],
-                         ev: events.TransactionStart) -> Item:
+    def transaction_item(self, base: Item, group: Optional[x12_events.GroupStart],
+                         ev: x12_events.TransactionStart) -> Item:
         return Item(kind="document", standard="x12", version=ev.version,
                     transaction_set=ev.set_id, sender=base.sender, receiver=base.receiver,
                     interchange=base.interchange,
@@ -66,18 +67,18 @@ class X12Adapter:
     def can_map(self, set_id: str) -> bool:
         return set_id in MAPPERS
 
-    def map(self, item: Item, segments: list, ic: Optional[events.InterchangeStart],
-            tx: events.TransactionStart) -> canonical.Document:
+    def map(self, item: Item, segments: list, ic: Optional[x12_events.InterchangeStart],
+            tx: x12_events.TransactionStart) -> canonical.Document:
         ctx = MappingContext(
             set_id=tx.set_id, control_number=tx.control_number, version=tx.version,
-            delimiters=ic.delimiters if ic is not None else events.Delimiters(),
+            delimiters=ic.delimiters if ic is not None else x12_events.Delimiters(),
             encoding=ic.encoding if ic is not None else "ascii",
             interchange=item.interchange, group=item.group)
         with gc_paused():  # a document of many small acyclic objects
             return map_transaction(tx.set_id, segments, ctx)
 
     @staticmethod
-    def delimiters(version: str, separators: Optional[str], newline: bool) -> events.Delimiters:
+    def delimiters(version: str, separators: Optional[str], newline: bool) -> x12_events.Delimiters:
         """``separators``: element, component, repetition and segment terminator, e.g.
         ``*>^~`` (the default; ':' is avoided as component separator because it is
         common in text)."""
@@ -86,8 +87,8 @@ class X12Adapter:
             raise EDIError(f"X12 separators {text!r}: give 4 different characters, none a "
                            "letter, digit or space: element, component, repetition, terminator "
                            "(e.g. '*>^~')")
-        element, component, repetition, terminator = text
-        return events.Delimiters(element, component,
+        element, component, repetition, terminator = text[0], text[1], text[2], text[3]
+        return x12_events.Delimiters(element, component,
                                  repetition if version[:6] >= "005010" else None, terminator,
                                  "\n" if newline else "")
 

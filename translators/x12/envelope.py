@@ -520,8 +520,8 @@ def validate_envelope(events: Iterable[Event],
         if kind is Segment and not pending:
             yield ev
             continue
-        if kind is Finding and pending and ev.field == "TA105" \
-                and ev.position.segment_tag == "ISA":  # type: ignore[union-attr]
+        if (kind is Finding and pending and ev.field == "TA105"  # type: ignore[union-attr]
+                and ev.position.segment_tag == "ISA"):  # type: ignore[union-attr]
             st.isa_reported.add(ev.code)  # type: ignore[union-attr]
             yield ev
             continue

@@ -85,7 +85,7 @@ from __future__ import annotations
 import os
 import re
 from itertools import chain
-from typing import BinaryIO, Iterable, Iterator, Optional, Union
+from typing import Any, BinaryIO, Iterable, Iterator, Optional, Union
 
 from translators.findings import ERROR, WARNING, Finding, Position
 from translators.gcpause import gc_paused
@@ -225,8 +225,8 @@ class X12Reader:
         self._st02: Optional[str] = None
 
     # ------------------------------------------------------------------ API
-    def feed(self, data: bytes) -> list[Event]:
-        """Events completed by data (bytes-like).  Never raises on content."""
+    def feed(self, data: Any) -> list[Event]:
+        """Events completed by data (any bytes-like object: bytes, bytearray, memoryview).  Never raises on content."""
         out: list[Event] = []
         if self._closed or not data:
             return out

@@ -549,9 +549,9 @@ def segment_regex(sd: SegmentDef, count: int, element: str, component: str, repe
         combos = _combos(parts, usages, notes, positions)
         if not combos:
             return "(?!)"
-        seqs = [tuple((parts[j] if present[positions[j]] else "") for j in range(len(positions)))  # type: ignore
+        seqs = [tuple((parts[j] if present[positions[j]] else "") for j in range(len(positions)))
                 for present in combos]
-        out.append(sep + _factor(seqs, sep))
+        out.append(sep + _factor(seqs, sep))  # type: ignore[arg-type]  # present parts are str
     return "".join(heads + out)
 
 

@@ -29,7 +29,7 @@ is kept per run, so memory does not grow with the input).
 from __future__ import annotations
 
 import functools
-from typing import Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from translators.findings import ERROR, WARNING, Finding, Position
 from translators.x12 import schema as _schema
@@ -96,7 +96,7 @@ def validate_transactions(events: Iterable[Event]) -> Iterator[Event]:
     gs_ctl: Optional[str] = None
     st_ctl: Optional[str] = None
     set_id: Optional[str] = None
-    delims = None
+    delims: Any = None
     cur: Optional[_Set] = None
     table: tuple[dict[str, Row], ...] = ()
     state = 0
@@ -231,7 +231,9 @@ def validate_transactions(events: Iterable[Event]) -> Iterator[Event]:
                               Position(ev.offset, isa_ctl, gs_ctl, st_ctl, set_id, "ST", 1))
                 continue
             d = delims
-            element, component, repetition = (d.element, d.component, d.repetition) if d else ("*", ":", None)
+            element: str = d.element if d else "*"
+            component: str = d.component if d else ":"
+            repetition: Optional[str] = d.repetition if d else None
             if base == "004010":
                 repetition = None  # no repetition separator before 00501 (ISA11 is a standards id)
             new_table = _table(base, ev.set_id, element, component, repetition)

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 from translators.canonical import Contact, Party, ProductId, Reference
 from translators.codes import FromCode, ToCode, from_code_for, invert, to_code_for
 from translators.edifact.events import DEFAULT_CHARS, Segment, ServiceChars
+from translators.edifact.serialize import Num
 from translators.findings import EDIError, Position
 
 DIRECTORIES = ("D96A", "D01B")
@@ -242,10 +243,10 @@ def date_of(seg: Segment, what: str, ctx: MappingContext) -> Optional[_dt.date]:
             if not v[:8].isdigit() or (len(v) not in lengths and len(digits) not in lengths):
                 raise ValueError(v)
             return parse(v)
-        parse = _BY_LENGTH.get(len(v))
-        if parse is None or not v.isdigit():
+        by_length = _BY_LENGTH.get(len(v))
+        if by_length is None or not v.isdigit():
             raise ValueError(v)
-        return parse(v)
+        return by_length(v)
     except ValueError:
         raise MappingError(f"{what} {v!r} is not a valid date (format {fmt or 'unspecified'})",
                            seg, 1, 2, ctx, "2380") from None
@@ -257,13 +258,6 @@ def fmt_date(d: _dt.date) -> str:
 
 def dtm(qualifier: str, d: _dt.date) -> list:
     return ["DTM", [qualifier, fmt_date(d), "102"]]
-
-
-class Num(str):
-    """A numeric value written by a mapper: the writer puts the interchange's
-    decimal mark (UNA) in place of '.'."""
-
-    __slots__ = ()
 
 
 def fmt_decimal(value: Decimal, what: str = "number") -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import copy
 from decimal import Decimal
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from translators.canonical import (
     Pack, Party, ProductId, Reference, ShipItem, ShipmentOrder, ShipNotice,
@@ -67,7 +67,7 @@ class _Node:
         self.counts: list[Decimal] = []
         self.types: list[str] = []
         self.ssccs: list[str] = []
-        self.entries: list[tuple[str, object]] = []  # ("item", _Item) | ("node", _Node)
+        self.entries: list[tuple[str, Any]] = []  # ("item", _Item) | ("node", _Node)
         self.children: list["_Node"] = []
         self.pack: Optional[Pack] = None
         self.shipment = False
@@ -429,11 +429,11 @@ _SCHEMES = PRODUCT_SCHEMES
 def _pack_orders(node: _Node, out: list[str]) -> None:
     for kind, entry in node.entries:
         if kind == "item":
-            o = entry.order  # type: ignore[union-attr]
+            o = entry.order
             if o not in out:
                 out.append(o)
         else:
-            _pack_orders(entry, out)  # type: ignore[arg-type]
+            _pack_orders(entry, out)
 
 
 def _build_pack(node: _Node, order: Optional[str], first: bool,
@@ -445,11 +445,11 @@ def _build_pack(node: _Node, order: Optional[str], first: bool,
     has = False
     for kind, entry in node.entries:
         if kind == "item":
-            if order is None or entry.order == order:  # type: ignore[union-attr]
-                pack.items.append(entry.item)  # type: ignore[union-attr]
+            if order is None or entry.order == order:
+                pack.items.append(entry.item)
                 has = True
         else:
-            child = _build_pack(entry, order, first, nodes_of)  # type: ignore[arg-type]
+            child = _build_pack(entry, order, first, nodes_of)
             if child is not None:
                 pack.packs.append(child)
                 has = True
@@ -533,7 +533,7 @@ def _assemble(st: _State, doc: ShipNotice) -> ShipNotice:
                 doc.package_count = node.counts[0]
             for kind, entry in node.entries:
                 if kind == "item":
-                    orders[entry.order].items.append(entry.item)  # type: ignore[union-attr]
+                    orders[entry.order].items.append(entry.item)
             continue
         parent = by_id.get(node.parent) if node.parent else None
         if parent is None or parent.shipment or parent is node:

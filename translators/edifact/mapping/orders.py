@@ -53,7 +53,7 @@ class _State:
         self.ship_rank = 9
         self.line_delivery_rank = 9
         self.line_ship_rank = 9
-        self.prices: dict[str, object] = {}
+        self.prices: dict[str, Decimal] = {}
         self.line_desc: list[str] = []
         self.line_desc_any: Optional[str] = None
         self.count = 0
@@ -155,7 +155,7 @@ def _finish_line(st: _State) -> None:
         line.description = st.line_desc_any
     prices = st.prices
     if prices:
-        line.unit_price = prices.get("AAA", prices.get("AAB"))  # type: ignore[assignment]
+        line.unit_price = prices.get("AAA", prices.get("AAB"))
         prices.clear()
     st.line_desc = []
     st.line_desc_any = None

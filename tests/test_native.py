@@ -1,0 +1,172 @@
+"""The mypyc-compiled translator modules (translators/_native.py).
+
+* ``decide()`` uses the compiled modules only when every listed source still has the hash it
+  was compiled from and every extension exists; anything else falls back to the sources.
+* Compiled and pure translators give identical translate JSON, findings and acknowledgments on
+  the whole corpus and on generated interchanges of every type (run in two child processes,
+  one with ``EDI_GATEWAY_PURE=1``).
+* With ``EDI_GATEWAY_REQUIRE_NATIVE=1`` (set by .ci/run) a build that silently fell back to
+  pure Python fails the suite instead of only being slower.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from translators import _native
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def _fake_tree(tmp_path: pathlib.Path, compiled: bool = True) -> pathlib.Path:
+    root = tmp_path / "translators"
+    hashes = {}
+    for name in _native.MODULES:  # packages first: source_path() looks for their folder
+        if any(other.startswith(name + ".") for other in _native.MODULES):
+            root.joinpath(*name.split(".")[1:]).mkdir(parents=True, exist_ok=True)
+    for name in _native.MODULES:
+        src = _native.source_path(name, root)
+        src.parent.mkdir(parents=True, exist_ok=True)
+        src.write_text(f"# {name}\n", encoding="utf-8")
+        hashes[name] = hashlib.sha256(src.read_bytes()).hexdigest()
+        if compiled:
+            stem = "__init__" if src.name == "__init__.py" else src.stem
+            (src.parent / (stem + importlib.machinery.EXTENSION_SUFFIXES[0])).write_bytes(b"")
+    (root / _native.BUILD_FILE).write_text(json.dumps({"sources": hashes}), encoding="utf-8")
+    return root
+
+
+def test_decide_uses_a_matching_build(tmp_path: pathlib.Path) -> None:
+    root = _fake_tree(tmp_path)
+    assert _native.decide(root, {}) == (True, "compiled modules match their sources")
+
+
+def test_decide_pure_when_forced(tmp_path: pathlib.Path) -> None:
+    root = _fake_tree(tmp_path)
+    use, why = _native.decide(root, {"EDI_GATEWAY_PURE": "1"})
+    assert not use and "EDI_GATEWAY_PURE" in why
+    assert _native.decide(root, {"EDI_GATEWAY_PURE": "0"})[0]
+
+
+def test_decide_pure_when_a_source_changed(tmp_path: pathlib.Path) -> None:
+    root = _fake_tree(tmp_path)
+    src = _native.source_path("translators.x12.validator", root)
+    src.write_text("# edited after the build\n", encoding="utf-8")
+    use, why = _native.decide(root, {})
+    assert not use and "validator.py changed since it was compiled" in why
+
+
+def test_decide_pure_when_an_extension_is_missing(tmp_path: pathlib.Path) -> None:
+    root = _fake_tree(tmp_path)
+    src = _native.source_path("translators.x12.mapping", root)  # a package: __init__.<ext>
+    ext = src.parent / ("__init__" + importlib.machinery.EXTENSION_SUFFIXES[0])
+    ext.unlink()
+    use, why = _native.decide(root, {})
+    assert not use and "translators.x12.mapping was not compiled" in why
+
+
+def test_decide_pure_without_or_with_a_broken_build_file(tmp_path: pathlib.Path) -> None:
+    root = _fake_tree(tmp_path)
+    build = root / _native.BUILD_FILE
+    build.write_text("{not json", encoding="utf-8")
+    assert _native.decide(root, {})[0] is False
+    build.write_text(json.dumps({"sources": {"translators.canonical": "0" * 64}}),
+                     encoding="utf-8")
+    use, why = _native.decide(root, {})
+    assert not use and "differs from MODULES" in why
+    build.unlink()
+    assert _native.decide(root, {}) == (False, "not compiled (no mypyc at install time)")
+    assert _native.decide(_fake_tree(tmp_path / "b", compiled=False), {})[0] is False
+
+
+def test_sources_finder_imports_py_files(tmp_path: pathlib.Path) -> None:
+    root = _fake_tree(tmp_path, compiled=False)
+    finder = _native._SourceFinder(_native.MODULES, root)
+    spec = finder.find_spec("translators.x12.mapping")
+    assert spec is not None and spec.origin == str(root / "x12" / "mapping" / "__init__.py")
+    assert spec.submodule_search_locations == [str(root / "x12" / "mapping")]
+    spec = finder.find_spec("translators.x12.reader")
+    assert spec is not None and spec.origin == str(root / "x12" / "reader.py")
+    assert finder.find_spec("translators.x12.schema") is None  # not listed: normal import
+
+
+def test_required_native_build_is_in_use() -> None:
+    if os.environ.get("EDI_GATEWAY_REQUIRE_NATIVE", "") in ("", "0"):
+        pytest.skip("EDI_GATEWAY_REQUIRE_NATIVE not set (.ci/run sets it)")
+    if os.environ.get("EDI_GATEWAY_PURE", "") not in ("", "0"):
+        pytest.skip("EDI_GATEWAY_PURE is set")
+    assert _native.STATE[0], f"compiled translators not in use: {_native.STATE[1]}"
+
+
+# --------------------------------------------------------------------------- compiled == pure
+
+_CHILD = r"""
+import io, json, sys, os
+sys.path.insert(0, sys.argv[1])
+from translators import _native, pipeline
+from bench import data
+
+def run(name, raw):
+    out = {"translate": [], "validate": []}
+    for item in pipeline.translate(io.BytesIO(raw)):
+        d = item.to_json()
+        d["errors"] = [(f.field, f.code, f.message, repr(f.position), f.severity)
+                       for f in item.findings]
+        out["translate"].append(d)
+    report = pipeline.ValidationReport()
+    for r in pipeline.validate(io.BytesIO(raw), acks=True, report=report):
+        out["validate"].append(r.to_json() if isinstance(r, pipeline.Ack) else
+                               [(f.field, f.code, f.message) for f in r.findings])
+    out["valid"] = report.valid
+    return out
+
+results = {"state": _native.STATE[0]}
+for path in sys.argv[3:]:
+    with open(path, "rb") as fh:
+        results[path] = run(path, fh.read())
+for kind, gen in sorted(data.GENERATORS.items()):
+    buf = io.BytesIO()
+    gen(buf, int(sys.argv[2]))
+    raw = buf.getvalue()
+    results[kind] = run(kind, raw)
+    # the same interchange with damage in the middle: findings and acks must agree too
+    mid = len(raw) // 2
+    results[kind + "-damaged"] = run(kind, raw[:mid] + b"X*\xff" + raw[mid + 7:])
+print(json.dumps(results, sort_keys=True, default=str))
+"""
+
+
+def _child(env_extra: dict[str, str], files: list[str]) -> dict:
+    env = dict(os.environ)
+    env.pop("EDI_GATEWAY_PURE", None)
+    env.update(env_extra)
+    proc = subprocess.run([sys.executable, "-c", _CHILD, str(ROOT), str(60_000), *files],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+def test_compiled_and_pure_translators_agree(corpus_dir: pathlib.Path) -> None:
+    if not _native.STATE[0] and os.environ.get("EDI_GATEWAY_PURE", "") in ("", "0"):
+        if os.environ.get("EDI_GATEWAY_REQUIRE_NATIVE", "") not in ("", "0"):
+            pytest.fail(f"compiled translators not in use: {_native.STATE[1]}")
+        pytest.skip(f"compiled translators not in use: {_native.STATE[1]}")
+    files = sorted(str(p) for p in corpus_dir.rglob("*") if p.is_file()
+                   and p.name not in ("MANIFEST.tsv", "README.md"))
+    assert len(files) > 20
+    compiled = _child({}, files)
+    pure = _child({"EDI_GATEWAY_PURE": "1"}, files)
+    assert compiled.pop("state") is True and pure.pop("state") is False
+    assert compiled.keys() == pure.keys()
+    for key in compiled:
+        assert compiled[key] == pure[key], key
+    # the comparison is not vacuous: documents were translated and damage was found
+    assert any(d.get("content") for d in compiled["x12-856"]["translate"])
+    assert compiled["x12-850-damaged"]["valid"] is False
