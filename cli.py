@@ -18,7 +18,7 @@ import click
 
 from gateway.commands import register as register_operator_commands
 from gateway.profiles.commands import profile
-from translators import pipeline
+from translators import _native, pipeline
 from translators.canonical import CanonicalError
 from translators.findings import EDIError, Finding
 
@@ -60,7 +60,9 @@ def _item_json(item: pipeline.Item, filename: str) -> dict[str, Any]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="edi-gateway")
+@click.version_option(package_name="edi-gateway", message=(
+    "%(prog)s %(version)s (translators: " + ("compiled" if _native.STATE[0] else
+                                             "Python sources, " + _native.STATE[1]) + ")"))
 def main() -> None:
     """EDI/B2B gateway: X12 and UN/EDIFACT to and from the canonical model."""
 

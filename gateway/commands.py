@@ -29,6 +29,7 @@ from gateway.errors import GatewayError
 from gateway.profiles.model import parse_duration
 from gateway.store import LostClaim
 from gateway.store import schema as t
+from translators import _native
 
 OPTIONS = [
     click.option("--config", "config_path", default=None, metavar="FILE",
@@ -173,6 +174,11 @@ def _step_printer(as_json: bool) -> Callable[[Any], None]:
     return show
 
 
+def translators_state() -> tuple[bool, str]:
+    """(compiled translator modules in use, why): see translators/_native.py."""
+    return _native.STATE
+
+
 def register(main: click.Group) -> None:
     @main.command()
     @gateway_options
@@ -206,6 +212,10 @@ def register(main: click.Group) -> None:
         if not as_json:
             click.echo(f"edi-gateway {gw.worker}: store {gw.store.engine.url.render_as_string()}, "
                        f"{len(gw.registry.profiles)} partner profile(s) in {gw.cfg.profiles_dir}")
+            compiled, why = translators_state()
+            if not compiled:
+                click.echo(f"note: translators run as Python sources, about half as fast: {why}",
+                           err=True)
         try:
             gw.run(until_idle=until_idle, on_tick=on_tick, on_step=printer)
         finally:

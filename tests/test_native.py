@@ -170,3 +170,57 @@ def test_compiled_and_pure_translators_agree(corpus_dir: pathlib.Path) -> None:
     # the comparison is not vacuous: documents were translated and damage was found
     assert any(d.get("content") for d in compiled["x12-856"]["translate"])
     assert compiled["x12-850-damaged"]["valid"] is False
+
+
+# --------------------------------------------------------------------------- operators are told
+
+def _cli(args: list[str], env_extra: dict[str, str], cwd: pathlib.Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.pop("EDI_GATEWAY_PURE", None)
+    env.update(env_extra)
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=300)
+
+
+def test_version_and_run_say_when_translators_are_not_compiled(tmp_path: pathlib.Path) -> None:
+    out = _cli(["--version"], {"EDI_GATEWAY_PURE": "1"}, tmp_path)
+    assert out.returncode == 0
+    assert "(translators: Python sources, EDI_GATEWAY_PURE is set)" in out.stdout
+    run = _cli(["run", "--until-idle", "--home", str(tmp_path / "home")],
+               {"EDI_GATEWAY_PURE": "1"}, tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "note: translators run as Python sources, about half as fast: EDI_GATEWAY_PURE is set" \
+        in run.stderr
+    if _native.STATE[0]:
+        out = _cli(["--version"], {}, tmp_path)
+        assert "(translators: compiled)" in out.stdout
+
+
+def test_canonical_field_types_survive_compilation() -> None:
+    """The JSON reader and writer need the model's field types; compiled classes keep only
+    erased annotations, so canonical._hints reads them from the source.  They must equal
+    what Python itself gives for the pure module."""
+    import dataclasses
+    import importlib.util
+    import typing
+
+    from translators import canonical
+    spec = importlib.util.spec_from_file_location("_canonical_as_source",
+                                                  _native.source_path("translators.canonical"))
+    assert spec is not None and spec.loader is not None
+    pure = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = pure
+    try:
+        spec.loader.exec_module(pure)
+        classes = [c for c in vars(canonical).values()
+                   if isinstance(c, type) and dataclasses.is_dataclass(c)
+                   and c.__module__ == canonical.__name__]
+        assert len(classes) >= 15
+        for cls in classes:
+            ours = {k: repr(v).replace("translators.canonical.", "")
+                    for k, v in canonical._hints(cls).items()}
+            python = {k: repr(v).replace("_canonical_as_source.", "")
+                      for k, v in typing.get_type_hints(getattr(pure, cls.__name__)).items()}
+            assert ours == python, cls.__name__
+    finally:
+        del sys.modules[spec.name]

@@ -30,6 +30,7 @@ from typing import Optional, Sequence
 #: The modules setup.py compiles (dotted names).  Keep this a literal tuple:
 #: setup.py reads it without importing the package.
 MODULES = (
+    "translators.canonical",
     "translators.pipeline",
     "translators.x12.reader",
     "translators.x12.envelope",

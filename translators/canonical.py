@@ -20,13 +20,17 @@ Vocabularies (strings, so a partner's unusual code survives as ``"x12:ZZ"`` or
 """
 from __future__ import annotations
 
+import ast
 import dataclasses
 import datetime as _dt
 import types
 import typing
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any, Callable, Optional, Union
+
+from translators import _native
 
 
 class CanonicalError(ValueError):
@@ -327,11 +331,40 @@ _HINTS: dict[type, dict[str, Any]] = {}
 
 
 def _hints(cls: type) -> dict[str, Any]:
+    """The field types of a model class, read from this module's source.
+
+    Not from ``cls.__annotations__``: compiled with mypyc (translators/_native.py) the
+    classes keep only erased annotations (``list`` for ``list[ProductId]``, ``type`` for
+    ``Optional[str]``).  The source says the same in both builds."""
     hints = _HINTS.get(cls)
     if hints is None:
-        hints = typing.get_type_hints(cls)
+        written = _source_annotations().get(cls.__name__)
+        if written is None or cls.__module__ != __name__:
+            hints = typing.get_type_hints(cls)
+        else:
+            holder = type(cls.__name__, (), {"__annotations__": dict(written),
+                                             "__module__": __name__})
+            hints = typing.get_type_hints(holder, globalns=globals())
         _HINTS[cls] = hints
     return hints
+
+
+_ANNOTATIONS: list[dict[str, dict[str, str]]] = []
+
+
+def _source_annotations() -> dict[str, dict[str, str]]:
+    """class name -> field -> annotation text, from canonical.py (beside the compiled module)."""
+    if not _ANNOTATIONS:
+        source = Path(_native.source_path(__name__))
+        tree = ast.parse(source.read_text(encoding="utf-8"), str(source))
+        found: dict[str, dict[str, str]] = {}
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                found[node.name] = {
+                    stmt.target.id: ast.unparse(stmt.annotation) for stmt in node.body
+                    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)}
+        _ANNOTATIONS.append(found)
+    return _ANNOTATIONS[0]
 
 
 def from_dict(cls: type, data: Any, where: str = "") -> Any:

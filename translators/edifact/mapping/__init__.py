@@ -14,7 +14,7 @@ Writing::
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from translators.canonical import Document, OrderResponse, PurchaseOrder, ShipNotice
 from translators.edifact.events import Segment
@@ -53,14 +53,14 @@ def map_message(message_type: str, segments: Iterable[Segment],
                            None, None, None, context) from None
 
 
-def message_type_of(doc: Document) -> str:
+def message_type_of(doc: Any) -> str:
     entry = WRITERS.get(type(doc))
     if entry is None:
         raise EDIError(f"{type(doc).__name__} cannot be written as an EDIFACT message")
     return entry[0]
 
 
-def message_segments(doc: Document, directory: str) -> list[list]:
+def message_segments(doc: Any, directory: str) -> list[list]:
     """Body segments (UNH/UNT excluded) of ``doc`` as element lists."""
     if directory not in DIRECTORIES:
         raise EDIError(f"unsupported EDIFACT directory {directory!r} "

@@ -11,7 +11,7 @@ transaction set for a canonical document (see translators.x12.writer).
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from translators.canonical import (
     Document, FunctionalAck, OrderResponse, PurchaseOrder, ShipNotice,
@@ -52,7 +52,7 @@ def map_transaction(set_id: str, segments: Iterable[Segment], context: MappingCo
     return mapper(segments, context)
 
 
-def set_info(doc: Document) -> tuple[str, str]:
+def set_info(doc: Any) -> tuple[str, str]:
     """(functional id GS01, transaction set id ST01) for a canonical document."""
     entry = WRITERS.get(type(doc))
     if entry is None:
@@ -62,7 +62,7 @@ def set_info(doc: Document) -> tuple[str, str]:
     return entry[0], SET_IDS[type(doc)]
 
 
-def document_segments(doc: Document, version: str) -> list[list]:
+def document_segments(doc: Any, version: str) -> list[list]:
     """Body segments (ST/SE excluded) of the X12 transaction set for ``doc``."""
     entry = WRITERS.get(type(doc))
     if entry is None:
