@@ -224,3 +224,82 @@ def test_canonical_field_types_survive_compilation() -> None:
             assert ours == python, cls.__name__
     finally:
         del sys.modules[spec.name]
+
+
+def _canonical_from_source():  # type: ignore[no-untyped-def]
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("_canonical_as_source",
+                                                  _native.source_path("translators.canonical"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_spelled_out_inits_match_the_fields() -> None:
+    """canonical.py writes out __init__ for its hot classes (native when compiled): each must
+    take exactly the dataclass fields, in order, with the same defaults, and give every list
+    field a fresh list (checked on the source, whichever build is in use)."""
+    import dataclasses
+    import inspect
+
+    import ast
+    tree = ast.parse(_native.source_path("translators.canonical").read_text(encoding="utf-8"))
+    spelled = {node.name for node in tree.body if isinstance(node, ast.ClassDef)
+               and any(isinstance(f, ast.FunctionDef) and f.name == "__init__" for f in node.body)}
+    source = _canonical_from_source()
+    checked = []
+    for cls in [getattr(source, name) for name in sorted(spelled)]:
+        if not dataclasses.is_dataclass(cls):
+            continue  # e.g. the JSON reader's _Bad exception
+        fields = dataclasses.fields(cls)
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        assert [p.name for p in params] == [f.name for f in fields], cls.__name__
+        required = {}
+        for p, f in zip(params, fields):
+            if f.default_factory is not dataclasses.MISSING:
+                assert p.default is None, (cls.__name__, f.name)
+            elif f.default is not dataclasses.MISSING:
+                assert p.default == f.default, (cls.__name__, f.name)
+            else:
+                assert p.default is inspect.Parameter.empty, (cls.__name__, f.name)
+                required[f.name] = "x"
+        a, b = cls(**required), cls(**required)
+        for f in fields:
+            value = getattr(a, f.name)
+            if f.default_factory is not dataclasses.MISSING:
+                assert value == [] and value is not getattr(b, f.name), (cls.__name__, f.name)
+            else:
+                assert value == required.get(f.name, f.default), (cls.__name__, f.name)
+        checked.append(cls.__name__)
+    assert {"ProductId", "ShipItem", "Pack", "OrderLine", "Party"} <= set(checked), checked
+
+
+def test_model_objects_copy_deepcopy_and_pickle() -> None:
+    """The default protocol cannot recreate compiled classes (their __new__ runs the native
+    __init__ without arguments): canonical._Model copies through the fields instead."""
+    import copy
+    import datetime
+    import pickle
+    from decimal import Decimal
+
+    from translators import canonical
+    item = canonical.ShipItem("1", Decimal("2.50"), "EA", [canonical.ProductId("gtin", "1")],
+                              expiry_date=datetime.date(2027, 1, 1), serials=["S1"])
+    pack = canonical.Pack("SSCC1", "CT", [item], [canonical.Pack("SSCC2")])
+    twin = copy.deepcopy(pack)
+    assert twin == pack and twin is not pack
+    assert twin.items[0] is not item and twin.items[0].product_ids[0] is not item.product_ids[0]
+    twin.items[0].serials.append("S2")
+    twin.packs[0].sscc = "OTHER"
+    assert item.serials == ["S1"] and pack.packs[0].sscc == "SSCC2"
+    shallow = copy.copy(pack)
+    assert shallow == pack and shallow.items is pack.items
+    notice = canonical.ShipNotice("ASN1", datetime.date(2026, 12, 4), orders=[
+        canonical.ShipmentOrder("PO1", packs=[pack])])
+    assert pickle.loads(pickle.dumps(notice)) == notice
+    assert canonical.to_dict(copy.deepcopy(notice)) == canonical.to_dict(notice)

@@ -68,7 +68,7 @@ from translators.edifact.events import (
     MessageEnd, MessageStart, Segment, ServiceChars,
 )
 from translators.findings import WARNING, EDIError, Finding, Position
-from translators.gcpause import gc_paused
+from translators.gcpause import gc_paused, untrack_events
 
 #: UNB S001 0001 -> Python codec.
 ENCODINGS: dict[str, str] = {
@@ -344,6 +344,7 @@ class EdifactReader:
         duration of the call and restored as it was."""
         with gc_paused():
             self._run(out, final)
+        untrack_events(out)
 
     # ------------------------------------------------------------------ driver
 

@@ -88,7 +88,7 @@ from itertools import chain
 from typing import Any, BinaryIO, Iterable, Iterator, Optional, Union
 
 from translators.findings import ERROR, WARNING, Finding, Position
-from translators.gcpause import gc_paused
+from translators.gcpause import gc_paused, untrack_events
 from translators.x12 import _tokenize
 from translators.x12.envelope import ISA_FIELD_NOTE
 from translators.x12.events import (
@@ -273,6 +273,7 @@ class X12Reader:
         paused for the duration of the call (which never yields) and restored."""
         with gc_paused():
             self._run(final, out)
+        untrack_events(out)
 
     def _run(self, final: bool, out: list[Event]) -> None:
         while True:

@@ -1,0 +1,84 @@
+"""translators/_c_untrack.c: reader events leave the cyclic collector's care, nothing else
+does, and the events are the same with or without it."""
+from __future__ import annotations
+
+import gc
+import os
+from typing import NamedTuple
+
+import pytest
+
+from translators import gcpause
+from translators.edifact import reader as edifact_reader
+from translators.x12 import reader as x12_reader
+
+_c = pytest.importorskip("translators._c_untrack", reason="C extension not built")
+
+X12 = (b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *261204*0930*U*00401"
+       b"*000000001*0*P*>~GS*SH*S*R*20261204*0930*1*X*004010~ST*856*0001~BSN*00*A1*20261204~"
+       b"HL*1**S~HL*2*1*O~PRF*PO1~HL*3*2*I~LIN**BP*X~SN1**4*EA~CTT*3~SE*10*0001~GE*1*1~"
+       b"IEA*1*000000001~")
+EDIFACT = (b"UNA:+.? 'UNB+UNOC:3+S+R+261204:0930+1'UNH+1+DESADV:D:96A:UN'BGM+351+A?+1+9'"
+           b"LIN+1++X:BP'QTY+12:4'UNT+5+1'UNZ+1+1'")
+
+
+class _Plain(NamedTuple):
+    a: object
+    b: object
+
+
+class _WithDict(tuple):  # a tuple subclass whose instances have a __dict__
+    pass
+
+
+needs_on = pytest.mark.skipif(not gcpause.UNTRACKING and bool(os.environ.get("EDI_GATEWAY_PURE")),
+                              reason="EDI_GATEWAY_PURE=1 turns untracking off")
+
+
+@needs_on
+def test_untracking_is_on_when_built() -> None:
+    assert gcpause.UNTRACKING is True
+    assert gcpause.untrack_events is _c.untrack_events
+
+
+@needs_on
+@pytest.mark.parametrize("read,data", [(x12_reader.iter_events, X12),
+                                       (edifact_reader.iter_events, EDIFACT)])
+def test_reader_segments_are_untracked_and_unchanged(read, data: bytes,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    events = list(read(data))
+    segments = [e for e in events if type(e).__name__ == "Segment"]
+    assert len(segments) >= 3
+    assert not any(gc.is_tracked(s) or gc.is_tracked(s.elements) for s in segments)
+    module = x12_reader if read is x12_reader.iter_events else edifact_reader
+    monkeypatch.setattr(module, "untrack_events", gcpause._keep_tracked)
+    tracked = list(read(data))
+    assert tracked == events
+    assert all(gc.is_tracked(s) for s in tracked if type(s).__name__ == "Segment")
+
+
+def test_only_acyclic_shapes_are_untracked() -> None:
+    atomic = [_Plain("x", ["a", 1, 2.5, None, True]), ["s", ("t", ["u"])]]
+    holds_dict = [_Plain("x", {"k": "v"})]
+    own_dict = [_WithDict(("x",))]
+    deep = [[[[[["too deep"]]]]]]
+    cyclic: list = ["x"]
+    cyclic.append(cyclic)
+    events = atomic + holds_dict + own_dict + deep + [cyclic]
+    _c.untrack_events(events)
+    assert gc.is_tracked(events)  # the batch list itself is not touched
+    assert not gc.is_tracked(atomic[0]) and not gc.is_tracked(atomic[0].b)
+    assert not gc.is_tracked(atomic[1]) and not gc.is_tracked(atomic[1][1][1])
+    assert gc.is_tracked(holds_dict[0])  # a dict may hold anything later
+    assert gc.is_tracked(own_dict[0])
+    assert gc.is_tracked(deep[0])
+    assert gc.is_tracked(cyclic)
+    # the cycle is still collected
+    del events, cyclic
+    assert gc.collect() >= 1
+
+
+def test_bad_argument_is_a_type_error() -> None:
+    with pytest.raises(TypeError):
+        _c.untrack_events(("not", "a", "list"))  # type: ignore[arg-type]
+    gcpause._keep_tracked([["x"]])  # the fallback accepts the same and does nothing

@@ -1,0 +1,93 @@
+/* untrack_events(events): take acyclic reader events out of the cyclic collector's care.
+ *
+ * A reader's events (Segment named tuples holding lists of str, or lists of lists of str)
+ * are allocated by the hundred thousand and live until the pipeline has consumed them.
+ * They cannot be part of a reference cycle, but the cyclic collector does not know that and
+ * scans each of them at least once (CPython untracks only exact tuples and dicts of atomic
+ * values, and only while collecting).  This does what CPython does for those, for our shapes:
+ * a container is untracked only when everything it holds is a str, int, float, bool or None,
+ * or a container already found to be such, up to MAX_DEPTH levels; an instance of a subclass
+ * only when it has no __dict__ (named tuples).  Anything else is left as it is.
+ *
+ * Untracked objects are still freed by reference counting.  The only cost of a wrong use would
+ * be a cycle made later through such an object (nothing in the translators mutates events),
+ * which the collector would then not free.  The pure-Python fallback (translators/gcpause.py)
+ * does nothing; results are identical either way.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#define MAX_DEPTH 4
+
+static int
+atomic(PyObject *o)
+{
+    return PyUnicode_CheckExact(o) || PyLong_CheckExact(o) || o == Py_None
+        || PyBool_Check(o) || PyFloat_CheckExact(o);
+}
+
+/* 1 if o is atomic or an acyclic container (then untracked), else 0. */
+static int
+settle(PyObject *o, int depth)
+{
+    if (atomic(o))
+        return 1;
+    if (depth >= MAX_DEPTH)
+        return 0;
+    Py_ssize_t n, k;
+    if (PyList_CheckExact(o)) {
+        if (!PyObject_GC_IsTracked(o))
+            return 1;
+        n = PyList_GET_SIZE(o);
+        for (k = 0; k < n; k++)
+            if (!settle(PyList_GET_ITEM(o, k), depth + 1))
+                return 0;
+        PyObject_GC_UnTrack(o);
+        return 1;
+    }
+    if (PyTuple_Check(o)) {
+        if (!PyTuple_CheckExact(o) && Py_TYPE(o)->tp_dictoffset != 0)
+            return 0;  /* instances with a __dict__ may hold anything later */
+        if (!PyObject_GC_IsTracked(o))
+            return 1;
+        n = PyTuple_GET_SIZE(o);
+        for (k = 0; k < n; k++)
+            if (!settle(PyTuple_GET_ITEM(o, k), depth + 1))
+                return 0;
+        PyObject_GC_UnTrack(o);
+        return 1;
+    }
+    return 0;
+}
+
+static PyObject *
+untrack_events(PyObject *self, PyObject *events)
+{
+    if (!PyList_CheckExact(events)) {
+        PyErr_SetString(PyExc_TypeError, "untrack_events: a list of events is expected");
+        return NULL;
+    }
+    /* No Python code runs below (only type checks and untracking), so the list cannot
+     * change under us; its size is re-read at every step anyway. */
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(events); i++)
+        settle(PyList_GET_ITEM(events, i), 0);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"untrack_events", untrack_events, METH_O,
+     "untrack_events(events) -> None: acyclic events are no longer scanned by the cyclic "
+     "collector (see translators/_c_untrack.c)."},
+    {NULL, NULL, 0, NULL}
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "translators._c_untrack",
+    "Take acyclic reader events out of the cyclic garbage collector's care.", -1, methods
+};
+
+PyMODINIT_FUNC
+PyInit__c_untrack(void)
+{
+    return PyModule_Create(&module);
+}
