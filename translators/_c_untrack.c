@@ -34,30 +34,20 @@ settle(PyObject *o, int depth)
         return 1;
     if (depth >= MAX_DEPTH)
         return 0;
-    Py_ssize_t n, k;
-    if (PyList_CheckExact(o)) {
-        if (!PyObject_GC_IsTracked(o))
-            return 1;
-        n = PyList_GET_SIZE(o);
-        for (k = 0; k < n; k++)
-            if (!settle(PyList_GET_ITEM(o, k), depth + 1))
-                return 0;
-        PyObject_GC_UnTrack(o);
+    int list = PyList_CheckExact(o);
+    if (!list && !PyTuple_Check(o))
+        return 0;
+    if (!list && !PyTuple_CheckExact(o) && Py_TYPE(o)->tp_dictoffset != 0)
+        return 0;  /* instances with a __dict__ may hold anything later */
+    if (!PyObject_GC_IsTracked(o))
         return 1;
-    }
-    if (PyTuple_Check(o)) {
-        if (!PyTuple_CheckExact(o) && Py_TYPE(o)->tp_dictoffset != 0)
-            return 0;  /* instances with a __dict__ may hold anything later */
-        if (!PyObject_GC_IsTracked(o))
-            return 1;
-        n = PyTuple_GET_SIZE(o);
-        for (k = 0; k < n; k++)
-            if (!settle(PyTuple_GET_ITEM(o, k), depth + 1))
-                return 0;
-        PyObject_GC_UnTrack(o);
-        return 1;
-    }
-    return 0;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+    PyObject **items = PySequence_Fast_ITEMS(o);
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (!settle(items[k], depth + 1))
+            return 0;
+    PyObject_GC_UnTrack(o);
+    return 1;
 }
 
 static PyObject *
