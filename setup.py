@@ -16,8 +16,7 @@ Two kinds of optional native code, both with the pure Python they replace still 
 
 Optional means a machine without a compiler (or without mypyc) still installs and runs.
 """
-import ast
-import hashlib
+import importlib.util
 import json
 import os
 import sys
@@ -36,38 +35,35 @@ extensions = [
 ]
 
 
-def native_modules() -> list:
-    """MODULES from translators/_native.py, read without importing the package."""
-    tree = ast.parse((here / "translators" / "_native.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "MODULES"
-                                                for t in node.targets):
-            return list(ast.literal_eval(node.value))
-    raise SystemExit("setup.py: translators/_native.py has no MODULES tuple")
-
-
-def source_of(name: str) -> Path:
-    base = here.joinpath(*name.split("."))
-    return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+def load_native():  # type: ignore[no-untyped-def]
+    """translators/_native.py (standard library only) loaded by path: the package itself is
+    not importable before it is built."""
+    spec = importlib.util.spec_from_file_location("_edi_native_for_setup",
+                                                  here / "translators" / "_native.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def mypyc_extensions() -> list:
-    build_file = here / "translators" / "_native_build.json"
-    if build_file.exists():
-        build_file.unlink()  # written again only if compilation is set up
-    if os.environ.get("EDI_GATEWAY_NO_MYPYC", "") not in ("", "0"):
-        return []
+    native = load_native()
+    root = here / "translators"
+    build_file = root / native.BUILD_FILE
     commands = set(sys.argv[1:])
     if not commands & {"build", "build_ext", "build_py", "install", "develop", "bdist_wheel",
                        "editable_wheel", "bdist"}:
-        return []  # egg_info, sdist, --version ...: nothing to compile
+        return []  # egg_info, sdist, --version ...: nothing built, the last build stands
+    if build_file.exists():
+        build_file.unlink()  # written again only if this build compiles
+    if os.environ.get("EDI_GATEWAY_NO_MYPYC", "") not in ("", "0"):
+        return []
     try:
         from mypyc.build import mypycify
     except ImportError:
         print("setup.py: mypyc not available; translators stay pure Python", file=sys.stderr)
         return []
-    names = native_modules()
-    sources = [str(source_of(n).relative_to(here)) for n in names]
+    names = native.MODULES
+    sources = [str(native.source_path(n, root).relative_to(here)) for n in names]
     try:
         exts = mypycify(sources + ["--ignore-missing-imports", "--follow-imports=silent"], opt_level="3",
                         group_name="translators._native")
@@ -77,7 +73,7 @@ def mypyc_extensions() -> list:
     for ext in exts:
         ext.optional = True
     build_file.write_text(json.dumps({"sources": {
-        n: hashlib.sha256(source_of(n).read_bytes()).hexdigest() for n in names}},
+        n: native.digest(native.source_path(n, root)) for n in names}},
         indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return exts
 

@@ -174,11 +174,6 @@ def _step_printer(as_json: bool) -> Callable[[Any], None]:
     return show
 
 
-def translators_state() -> tuple[bool, str]:
-    """(compiled translator modules in use, why): see translators/_native.py."""
-    return _native.STATE
-
-
 def register(main: click.Group) -> None:
     @main.command()
     @gateway_options
@@ -212,7 +207,7 @@ def register(main: click.Group) -> None:
         if not as_json:
             click.echo(f"edi-gateway {gw.worker}: store {gw.store.engine.url.render_as_string()}, "
                        f"{len(gw.registry.profiles)} partner profile(s) in {gw.cfg.profiles_dir}")
-            compiled, why = translators_state()
+            compiled, why = _native.STATE  # see translators/_native.py
             if not compiled:
                 click.echo(f"note: translators run as Python sources, about half as fast: {why}",
                            err=True)

@@ -196,36 +196,6 @@ def test_version_and_run_say_when_translators_are_not_compiled(tmp_path: pathlib
         assert "(translators: compiled)" in out.stdout
 
 
-def test_canonical_field_types_survive_compilation() -> None:
-    """The JSON reader and writer need the model's field types; compiled classes keep only
-    erased annotations, so canonical._hints reads them from the source.  They must equal
-    what Python itself gives for the pure module."""
-    import dataclasses
-    import importlib.util
-    import typing
-
-    from translators import canonical
-    spec = importlib.util.spec_from_file_location("_canonical_as_source",
-                                                  _native.source_path("translators.canonical"))
-    assert spec is not None and spec.loader is not None
-    pure = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = pure
-    try:
-        spec.loader.exec_module(pure)
-        classes = [c for c in vars(canonical).values()
-                   if isinstance(c, type) and dataclasses.is_dataclass(c)
-                   and c.__module__ == canonical.__name__]
-        assert len(classes) >= 15
-        for cls in classes:
-            ours = {k: repr(v).replace("translators.canonical.", "")
-                    for k, v in canonical._hints(cls).items()}
-            python = {k: repr(v).replace("_canonical_as_source.", "")
-                      for k, v in typing.get_type_hints(getattr(pure, cls.__name__)).items()}
-            assert ours == python, cls.__name__
-    finally:
-        del sys.modules[spec.name]
-
-
 def _canonical_from_source():  # type: ignore[no-untyped-def]
     import importlib.util
     spec = importlib.util.spec_from_file_location("_canonical_as_source",
@@ -238,6 +208,28 @@ def _canonical_from_source():  # type: ignore[no-untyped-def]
     finally:
         del sys.modules[spec.name]
     return module
+
+
+def test_canonical_field_types_survive_compilation() -> None:
+    """The JSON reader and writer need the model's field types; compiled classes keep only
+    erased annotations, so canonical._hints reads them from the source.  They must equal
+    what Python itself gives for the pure module."""
+    import dataclasses
+    import typing
+
+    from translators import canonical
+    pure = _canonical_from_source()
+    classes = [c for c in vars(canonical).values()
+               if isinstance(c, type) and dataclasses.is_dataclass(c)
+               and c.__module__ == canonical.__name__]
+    assert len(classes) >= 15
+    for cls in classes:
+        ours = {k: repr(v).replace("translators.canonical.", "")
+                for k, v in canonical._hints(cls).items()}
+        python = {k: repr(v).replace("_canonical_as_source.", "")
+                  for k, v in typing.get_type_hints(getattr(pure, cls.__name__),
+                                                    globalns=vars(pure)).items()}
+        assert ours == python, cls.__name__
 
 
 def test_spelled_out_inits_match_the_fields() -> None:

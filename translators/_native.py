@@ -27,8 +27,8 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-#: The modules setup.py compiles (dotted names).  Keep this a literal tuple:
-#: setup.py reads it without importing the package.
+#: The modules setup.py compiles (dotted names).  setup.py loads this file by path, before
+#: the package can be imported: keep it to the standard library.
 MODULES = (
     "translators.canonical",
     "translators.pipeline",

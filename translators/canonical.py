@@ -28,7 +28,6 @@ import types
 import typing
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 from translators import _native
@@ -499,7 +498,7 @@ _ANNOTATIONS: list[dict[str, dict[str, str]]] = []
 def _source_annotations() -> dict[str, dict[str, str]]:
     """class name -> field -> annotation text, from canonical.py (beside the compiled module)."""
     if not _ANNOTATIONS:
-        source = Path(_native.source_path(__name__))
+        source = _native.source_path(__name__)
         tree = ast.parse(source.read_text(encoding="utf-8"), str(source))
         found: dict[str, dict[str, str]] = {}
         for node in tree.body:

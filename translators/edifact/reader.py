@@ -199,11 +199,7 @@ def _comp(elements: list[list[str]], i: int, j: int = 0) -> str:
 def parse_una(una: bytes) -> tuple[ServiceChars, str, list[str]]:
     """UNA + 6 characters -> (chars without repetition, raw fifth character, problems)."""
     text = una.decode("latin-1")
-    chars6 = text[3:9]
-    if len(chars6) != 6:  # as the tuple unpacking of a short string did
-        raise ValueError(f"not enough values to unpack (expected 6, got {len(chars6)})")
-    comp, elem, dec, rel, reserved, term = (chars6[0], chars6[1], chars6[2], chars6[3],
-                                            chars6[4], chars6[5])
+    comp, elem, dec, rel, reserved, term = tuple(text[3:9])  # (mypyc unpacks no str)
     problems = []
     seps = [comp, elem, term]
     if len(set(seps)) != 3:

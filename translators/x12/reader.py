@@ -226,7 +226,8 @@ class X12Reader:
 
     # ------------------------------------------------------------------ API
     def feed(self, data: Any) -> list[Event]:
-        """Events completed by data (any bytes-like object: bytes, bytearray, memoryview).  Never raises on content."""
+        """Events completed by data (bytes, bytearray, memoryview...).  Never raises on
+        content."""
         out: list[Event] = []
         if self._closed or not data:
             return out
