@@ -17,7 +17,10 @@ Compiled form (``TransactionSchema``):
   does to the loop counters), computed once per state by one forward scan;
 * ``fast_checkers(delimiters)``: per node and element count one regular
   expression (compiled on first use) that accepts exactly the valid segments,
-  so the validator runs the detailed checks only when it fails.
+  so the validator runs the detailed checks only when it fails;
+* ``native_check(segment, delimiters)``: the same answer from the C checker of
+  translators/x12/_c_segcheck.c (built from ``checker_spec``), used instead of the
+  regular expressions where it is built.
 
 Compiled schemas are cached per (version, set id) with ``functools.lru_cache``;
 the per-delimiter regular expressions likewise.
@@ -26,10 +29,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import os
 import pathlib
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from lxml import etree
 
@@ -610,6 +614,65 @@ def _fast_checkers(version: str, set_id: str, element: str, component: str, repe
             entry = compiled[sd] = slots
         out.append(entry)
     return tuple(out)
+
+
+# --------------------------------------------------------------------------
+# Fastest path: the C checker (translators/x12/_c_segcheck.c), where it is built
+
+_TYPE_CODES = {"AN": 1, "ID": 2, "B": 4, "R": 6, "DT": 7, "TM": 8}
+_NOTE_KINDS = {"P": 1, "R": 2, "C": 3, "E": 4, "L": 5}
+
+
+def _simple_spec(sd: SimpleDef, mandatory: bool) -> tuple:
+    if sd.type == "ID" and sd.codes is not None:
+        kind = 3
+    elif sd.type.startswith("N") and sd.type[1:].isdigit():
+        kind = 5
+    else:
+        kind = _TYPE_CODES.get(sd.type, 0)  # 0: never accepted, the detailed checks decide
+    return (kind, sd.min, sd.max, sd.codes if kind == 3 else None, int(mandatory))
+
+
+def _notes_spec(notes: tuple[SyntaxNote, ...]) -> tuple:
+    return tuple((_NOTE_KINDS[n.kind], n.positions) for n in notes)
+
+
+def checker_spec(sd: SegmentDef) -> tuple:
+    """The description of a segment definition that ``_c_segcheck.Checker`` compiles
+    (its format is in the C file's header)."""
+    return (len(sd.elements), tuple(
+        (ed.seq, int(ed.usage == "M"), ed.repeat,
+         _simple_spec(ed.simple, ed.usage == "M") if ed.simple is not None else None,
+         tuple(_simple_spec(c, c.usage == "M") for c in ed.components), _notes_spec(ed.notes))
+        for ed in sd.elements), _notes_spec(sd.notes))
+
+
+def _native_checker_class() -> Optional[type]:
+    """``_c_segcheck.Checker`` when it is built and not disabled by EDI_GATEWAY_PURE=1."""
+    if os.environ.get("EDI_GATEWAY_PURE", "") not in ("", "0"):
+        return None
+    try:
+        from translators.x12 import _c_segcheck  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _c_segcheck.Checker  # type: ignore[no-any-return]
+
+
+#: The C checker class, or None (then the regular expressions above are the fast path).
+NativeChecker = _native_checker_class()
+
+
+@functools.lru_cache(maxsize=1024)
+def native_check(sd: SegmentDef, component: str, repetition: Optional[str]) -> Optional[Callable[[list[str]], bool]]:
+    """``check(elements)``: True only when ``check_segment`` finds no problem at all in a
+    segment of this definition (False: let it decide); None without the C checker."""
+    if NativeChecker is None:
+        return None
+    try:
+        checker = NativeChecker(checker_spec(sd), component, repetition)
+    except ValueError:  # a definition or delimiter it does not take: the regex path serves
+        return None
+    return checker.check  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------

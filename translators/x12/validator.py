@@ -22,9 +22,11 @@ mappings rely on) is a warning.  After an error the validator keeps its place
 and goes on with the next segment that fits.
 
 Per valid segment the work is one dict lookup of the transition, a few integer
-updates, joining the elements and one compiled-regex match of that text (skipped
-when the same text was found valid before: a bounded set of recent valid texts
-is kept per run, so memory does not grow with the input).
+updates and one fast element check: the C checker of translators/x12/_c_segcheck.c
+where it is built, else joining the elements and one compiled-regex match of that
+text (skipped when the same text was found valid before: a bounded set of recent
+valid texts is kept per run, so memory does not grow with the input).  Either only
+says "valid" when the detailed checks (``schema.check_segment``) would find nothing.
 """
 from __future__ import annotations
 
@@ -49,7 +51,7 @@ _AK304_TEXT = {
 }
 
 Row = tuple  # (target, kind (+4 when it skips mandatory nodes), depth, limit, skipped nodes or None,
-#               matchers by len(elements), memo allowed)
+#               matchers by len(elements), memo allowed, C check or None)
 
 #: At most this many distinct valid segment texts are remembered (then forgotten at once).
 _SEEN_MAX = 4096
@@ -67,8 +69,9 @@ def _table(version: str, set_id: str, element: str, component: str, repetition: 
         defs.setdefault(node.tag, set()).add(node.segment)
     # a segment text found valid once is valid again wherever its tag fits, unless the tag
     # has several definitions in this set
+    native = {node.index: _schema.native_check(node.segment, component, repetition) for node in sc.nodes}
     return tuple({tag: (t.target, t.kind if not t.skipped else t.kind + 4, t.depth, t.limit, t.skipped or None,
-                        checkers[t.target], len(defs[tag]) == 1)
+                        checkers[t.target], len(defs[tag]) == 1, native[t.target])
                   for tag, t in trans.items()} for trans in sc.transitions)
 
 
@@ -172,24 +175,30 @@ def validate_transactions(events: Iterable[Event]) -> Iterator[Event]:
                 trans = table[state]
                 els = ev[1]
                 if kind >= 0:
-                    text = sep.join(els)
-                    if text in seen:
-                        yield ev
-                        continue
-                    try:
-                        if row[5][len(els)](text) is not None:
-                            if row[6]:
-                                if len(seen) >= _SEEN_MAX:
-                                    seen.clear()
-                                seen.add(text)
+                    check = row[7]
+                    if check is not None:
+                        if check(els):
                             yield ev
                             continue
-                    except IndexError:
-                        pass
+                    else:
+                        text = sep.join(els)
+                        if text in seen:
+                            yield ev
+                            continue
+                        try:
+                            if row[5][len(els)](text) is not None:
+                                if row[6]:
+                                    if len(seen) >= _SEEN_MAX:
+                                        seen.clear()
+                                    seen.add(text)
+                                yield ev
+                                continue
+                        except IndexError:
+                            pass
                 # something to report
                 yield ev
                 cur.state = state
-                target, kind, depth, limit, skipped, matchers, _ = row
+                target, kind, depth, limit, skipped, matchers, _, _ = row
                 kind &= 3
                 node = cur.schema.nodes[target]
                 bad = None

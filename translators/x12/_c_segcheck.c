@@ -1,0 +1,614 @@
+/* The X12 schema validator's fast check of one segment's elements, in C.
+ *
+ * ``Checker(spec, component, repetition)`` compiles the description of a segment definition
+ * that translators/x12/schema.py ``checker_spec`` builds; ``checker.check(elements)`` then
+ * answers True only when ``schema.check_segment`` would find no problem at all (no error, no
+ * warning) in ``elements`` (elements[0] is the tag).  False means "not sure": the validator then
+ * runs its detailed Python checks, which decide.  So the C code may be stricter than the
+ * Python checks (it is for digits outside ASCII, which Python's \d and isdigit accept), never
+ * looser; tests/x12/test_segcheck.py holds it to that against check_segment.
+ *
+ * spec = (number of element definitions, elements, notes)
+ *   element   = (position, mandatory, max repeats, simple or None, components, component notes)
+ *   simple    = component = (type, min length, max length, frozenset of codes or None, mandatory)
+ *   note      = (kind, positions): kind 1 P, 2 R, 3 C, 4 E, 5 L
+ *   type      = 1 AN, 2 ID without code list, 3 ID with code list, 4 B, 5 N0..N9, 6 R, 7 DT,
+ *               8 TM; anything else: never accepted (the Python checks decide)
+ *
+ * Memory safety: the spec is type-checked when the checker is built; check() accepts any
+ * object and answers False for anything but a list of exact str; all reads are bounded by
+ * the string lengths; every reference taken is released on every path.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#define MAX_POSITIONS 255  /* element or component positions (X12 segments have < 100) */
+
+enum { T_AN = 1, T_ID = 2, T_CODES = 3, T_B = 4, T_N = 5, T_R = 6, T_DT = 7, T_TM = 8 };
+enum { N_P = 1, N_R = 2, N_C = 3, N_E = 4, N_L = 5 };
+
+typedef struct {
+    int type;
+    Py_ssize_t min, max;
+    PyObject *codes; /* frozenset, or NULL */
+    int mandatory;
+} Simple;
+
+typedef struct {
+    int kind;
+    Py_ssize_t npos;
+    Py_ssize_t *pos;
+} Note;
+
+typedef struct {
+    Py_ssize_t seq;
+    int mandatory;
+    Py_ssize_t repeat;
+    int is_simple;
+    Simple simple;
+    Py_ssize_t ncomps;
+    Simple *comps;
+    Py_ssize_t nnotes;
+    Note *notes;
+} Elem;
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t ndefs;
+    Py_ssize_t nelems;
+    Elem *elems;
+    Py_ssize_t nnotes;
+    Note *notes;
+    Py_UCS4 component; /* (Py_UCS4)-1: none */
+    Py_UCS4 repetition;
+} Checker;
+
+#define NO_CHAR ((Py_UCS4)-1)
+
+/* ------------------------------------------------------------------ building */
+
+static void
+free_notes(Note *notes, Py_ssize_t n)
+{
+    if (notes == NULL)
+        return;
+    for (Py_ssize_t i = 0; i < n; i++)
+        PyMem_Free(notes[i].pos);
+    PyMem_Free(notes);
+}
+
+static void
+clear_simple(Simple *s)
+{
+    Py_CLEAR(s->codes);
+}
+
+static void
+free_elems(Elem *elems, Py_ssize_t n)
+{
+    if (elems == NULL)
+        return;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Elem *e = &elems[i];
+        clear_simple(&e->simple);
+        if (e->comps != NULL) {
+            for (Py_ssize_t k = 0; k < e->ncomps; k++)
+                clear_simple(&e->comps[k]);
+            PyMem_Free(e->comps);
+        }
+        free_notes(e->notes, e->nnotes);
+    }
+    PyMem_Free(elems);
+}
+
+static int
+spec_error(const char *what)
+{
+    PyErr_Format(PyExc_ValueError, "segment checker spec: %s", what);
+    return -1;
+}
+
+static int
+get_size(PyObject *obj, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t *out, const char *what)
+{
+    if (!PyLong_Check(obj))
+        return spec_error(what);
+    Py_ssize_t v = PyLong_AsSsize_t(obj);
+    if (v == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return spec_error(what);
+    }
+    if (v < lo || v > hi)
+        return spec_error(what);
+    *out = v;
+    return 0;
+}
+
+static int
+build_simple(PyObject *t, Simple *s)
+{
+    Py_ssize_t type, mandatory;
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 5)
+        return spec_error("a simple element is (type, min, max, codes, mandatory)");
+    if (get_size(PyTuple_GET_ITEM(t, 0), 0, 100, &type, "type") < 0
+        || get_size(PyTuple_GET_ITEM(t, 1), 0, PY_SSIZE_T_MAX, &s->min, "min length") < 0
+        || get_size(PyTuple_GET_ITEM(t, 2), 0, PY_SSIZE_T_MAX, &s->max, "max length") < 0
+        || get_size(PyTuple_GET_ITEM(t, 4), 0, 1, &mandatory, "mandatory flag") < 0)
+        return -1;
+    s->type = (int)type;
+    s->mandatory = (int)mandatory;
+    PyObject *codes = PyTuple_GET_ITEM(t, 3);
+    if (codes == Py_None) {
+        if (s->type == T_CODES)
+            return spec_error("an ID with a code list needs its codes");
+    }
+    else {
+        if (!PyFrozenSet_CheckExact(codes) || s->type != T_CODES)
+            return spec_error("codes are a frozenset, for type 3 only");
+        Py_INCREF(codes);
+        s->codes = codes;
+    }
+    return 0;
+}
+
+static int
+build_notes(PyObject *seq, Note **out, Py_ssize_t *count)
+{
+    if (!PyTuple_Check(seq))
+        return spec_error("notes are a tuple");
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
+    *count = 0;
+    *out = NULL;
+    if (n == 0)
+        return 0;
+    Note *notes = PyMem_Calloc((size_t)n, sizeof(Note));
+    if (notes == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *out = notes;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = PyTuple_GET_ITEM(seq, i);
+        Py_ssize_t kind;
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(t, 1)))
+            return spec_error("a note is (kind, positions)");
+        if (get_size(PyTuple_GET_ITEM(t, 0), N_P, N_L, &kind, "note kind") < 0)
+            return -1;
+        PyObject *ps = PyTuple_GET_ITEM(t, 1);
+        Py_ssize_t np = PyTuple_GET_SIZE(ps);
+        if (np < 2)
+            return spec_error("a note names at least two positions");
+        notes[i].kind = (int)kind;
+        notes[i].pos = PyMem_Calloc((size_t)np, sizeof(Py_ssize_t));
+        if (notes[i].pos == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        *count = i + 1;  /* freed with the others from here on */
+        notes[i].npos = np;
+        for (Py_ssize_t k = 0; k < np; k++)
+            if (get_size(PyTuple_GET_ITEM(ps, k), 1, MAX_POSITIONS, &notes[i].pos[k], "note position") < 0)
+                return -1;
+    }
+    return 0;
+}
+
+static int
+build_elem(PyObject *t, Elem *e)
+{
+    Py_ssize_t mandatory;
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 6)
+        return spec_error("an element is (position, mandatory, repeat, simple, components, notes)");
+    if (get_size(PyTuple_GET_ITEM(t, 0), 1, MAX_POSITIONS, &e->seq, "element position") < 0
+        || get_size(PyTuple_GET_ITEM(t, 1), 0, 1, &mandatory, "mandatory flag") < 0
+        || get_size(PyTuple_GET_ITEM(t, 2), 1, PY_SSIZE_T_MAX, &e->repeat, "repeat") < 0)
+        return -1;
+    e->mandatory = (int)mandatory;
+    PyObject *simple = PyTuple_GET_ITEM(t, 3);
+    PyObject *comps = PyTuple_GET_ITEM(t, 4);
+    if (!PyTuple_Check(comps))
+        return spec_error("components are a tuple");
+    if (simple != Py_None) {
+        e->is_simple = 1;
+        if (build_simple(simple, &e->simple) < 0)
+            return -1;
+    }
+    else {
+        Py_ssize_t nc = PyTuple_GET_SIZE(comps);
+        if (nc < 1 || nc > MAX_POSITIONS)
+            return spec_error("a composite has 1 to 255 components");
+        e->comps = PyMem_Calloc((size_t)nc, sizeof(Simple));
+        if (e->comps == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        e->ncomps = nc;
+        for (Py_ssize_t k = 0; k < nc; k++)
+            if (build_simple(PyTuple_GET_ITEM(comps, k), &e->comps[k]) < 0)
+                return -1;
+    }
+    return build_notes(PyTuple_GET_ITEM(t, 5), &e->notes, &e->nnotes);
+}
+
+static int
+delimiter(PyObject *obj, Py_UCS4 *out, const char *what)
+{
+    if (obj == Py_None) {
+        *out = NO_CHAR;
+        return 0;
+    }
+    if (!PyUnicode_Check(obj) || PyUnicode_GET_LENGTH(obj) > 1) {
+        PyErr_Format(PyExc_ValueError, "segment checker: the %s separator is one character", what);
+        return -1;
+    }
+    *out = PyUnicode_GET_LENGTH(obj) ? PyUnicode_READ_CHAR(obj, 0) : NO_CHAR;
+    return 0;
+}
+
+static void
+Checker_dealloc(Checker *self)
+{
+    free_elems(self->elems, self->nelems);
+    free_notes(self->notes, self->nnotes);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+Checker_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *spec, *component, *repetition;
+    static char *kwlist[] = {"spec", "component", "repetition", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OO:Checker", kwlist, &PyTuple_Type, &spec,
+                                     &component, &repetition))
+        return NULL;
+    Checker *self = (Checker *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    if (delimiter(component, &self->component, "component") < 0
+        || delimiter(repetition, &self->repetition, "repetition") < 0)
+        goto fail;
+    if (PyTuple_GET_SIZE(spec) != 3 || !PyTuple_Check(PyTuple_GET_ITEM(spec, 1))) {
+        spec_error("spec is (number of elements, elements, notes)");
+        goto fail;
+    }
+    if (get_size(PyTuple_GET_ITEM(spec, 0), 0, MAX_POSITIONS, &self->ndefs, "number of elements") < 0)
+        goto fail;
+    PyObject *elems = PyTuple_GET_ITEM(spec, 1);
+    Py_ssize_t ne = PyTuple_GET_SIZE(elems);
+    if (ne > 0) {
+        self->elems = PyMem_Calloc((size_t)ne, sizeof(Elem));
+        if (self->elems == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        self->nelems = ne;
+        for (Py_ssize_t i = 0; i < ne; i++)
+            if (build_elem(PyTuple_GET_ITEM(elems, i), &self->elems[i]) < 0)
+                goto fail;
+    }
+    if (build_notes(PyTuple_GET_ITEM(spec, 2), &self->notes, &self->nnotes) < 0)
+        goto fail;
+    return (PyObject *)self;
+fail:
+    Py_DECREF(self);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ checking */
+
+typedef struct {
+    int kind;
+    const void *data;
+} Text;
+
+#define CH(t, i) PyUnicode_READ((t)->kind, (t)->data, (i))
+
+static int
+is_digit(Py_UCS4 c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int
+digits(const Text *t, Py_ssize_t a, Py_ssize_t b)
+{
+    for (Py_ssize_t i = a; i < b; i++)
+        if (!is_digit(CH(t, i)))
+            return 0;
+    return 1;
+}
+
+static long
+number(const Text *t, Py_ssize_t a, Py_ssize_t b)
+{
+    long v = 0;
+    for (Py_ssize_t i = a; i < b; i++)
+        v = v * 10 + (long)(CH(t, i) - '0');
+    return v;
+}
+
+static int
+valid_date(const Text *t, Py_ssize_t a, Py_ssize_t len)
+{
+    long year, month, day;
+    if (len == 8) {
+        year = number(t, a, a + 4);
+        a += 4;
+    }
+    else if (len == 6) {
+        year = 2000 + number(t, a, a + 2);
+        a += 2;
+    }
+    else
+        return 0;
+    month = number(t, a, a + 2);
+    day = number(t, a + 2, a + 4);
+    if (year < 1 || month < 1 || month > 12 || day < 1)
+        return 0;
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    long last = days[month - 1];
+    if (month == 2 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))
+        last = 29;
+    return day <= last;
+}
+
+/* 1 when schema.check_value finds nothing in text[a:b], 0 when it may, -1 on error. */
+static int
+value_ok(const Simple *s, PyObject *str, const Text *t, Py_ssize_t a, Py_ssize_t b)
+{
+    Py_ssize_t len = b - a;
+    switch (s->type) {
+    case T_CODES: {
+        if (a == 0 && b == PyUnicode_GET_LENGTH(str))
+            return PySet_Contains(s->codes, str);
+        PyObject *sub = PyUnicode_Substring(str, a, b);
+        if (sub == NULL)
+            return -1;
+        int r = PySet_Contains(s->codes, sub);
+        Py_DECREF(sub);
+        return r;
+    }
+    case T_AN:
+    case T_ID:
+        for (Py_ssize_t i = a; i < b; i++) {
+            Py_UCS4 c = CH(t, i);
+            if (c < 0x20 || c == 0x7f)
+                return 0;
+        }
+        /* fall through */
+    case T_B:
+        return len >= s->min && len <= s->max;
+    case T_N: {
+        Py_ssize_t i = a;
+        if (i < b && CH(t, i) == '-')
+            i++;
+        if (i == b || !digits(t, i, b))
+            return 0;
+        Py_ssize_t n = b - i;
+        return n >= s->min && n <= s->max;
+    }
+    case T_R: {
+        Py_ssize_t i = a, n = 0, before = 0, after = 0;
+        int dot = 0;
+        if (i < b && CH(t, i) == '-')
+            i++;
+        for (; i < b; i++) {
+            Py_UCS4 c = CH(t, i);
+            if (is_digit(c)) {
+                if (dot)
+                    after++;
+                else
+                    before++;
+            }
+            else if (c == '.' && !dot)
+                dot = 1;
+            else
+                return 0;
+        }
+        if (before == 0 && after == 0)
+            return 0;
+        n = before + after;
+        return n >= s->min && n <= s->max;
+    }
+    case T_DT:
+        return len >= s->min && len <= s->max && digits(t, a, b) && valid_date(t, a, len);
+    case T_TM:
+        if (len < s->min || len > s->max || !digits(t, a, b))
+            return 0;
+        if (len != 4 && len != 6 && len != 7 && len != 8)
+            return 0;
+        if (number(t, a, a + 2) >= 24 || number(t, a + 2, a + 4) >= 60)
+            return 0;
+        return len < 6 || number(t, a + 4, a + 6) < 60;
+    default:
+        return 0;
+    }
+}
+
+static int
+notes_ok(const Note *notes, Py_ssize_t n, const char *present, Py_ssize_t size)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const Note *note = &notes[i];
+        Py_ssize_t count = 0;
+        int first = 0, rest = 0, rest_all = 1;
+        for (Py_ssize_t k = 0; k < note->npos; k++) {
+            Py_ssize_t p = note->pos[k];
+            int v = p < size ? present[p] : 0;
+            count += v;
+            if (k == 0)
+                first = v;
+            else {
+                rest |= v;
+                rest_all &= v;
+            }
+        }
+        switch (note->kind) {
+        case N_P:
+            if (count && count != note->npos)
+                return 0;
+            break;
+        case N_R:
+            if (!count)
+                return 0;
+            break;
+        case N_C:
+            if (first && !rest_all)
+                return 0;
+            break;
+        case N_E:
+            if (count > 1)
+                return 0;
+            break;
+        default: /* N_L */
+            if (first && !rest)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static Py_ssize_t
+find_char(const Text *t, Py_ssize_t a, Py_ssize_t b, Py_UCS4 c)
+{
+    if (c == NO_CHAR)
+        return -1;
+    for (Py_ssize_t i = a; i < b; i++)
+        if (CH(t, i) == c)
+            return i;
+    return -1;
+}
+
+/* One repetition text[a:b] of a composite element. */
+static int
+composite_ok(const Checker *self, const Elem *e, PyObject *str, const Text *t, Py_ssize_t a,
+             Py_ssize_t b)
+{
+    char present[MAX_POSITIONS + 1];
+    memset(present, 0, (size_t)e->ncomps + 1);
+    Py_ssize_t k = 0; /* component index, 0-based */
+    Py_ssize_t start = a;
+    for (;;) {
+        Py_ssize_t end = self->component == NO_CHAR ? -1 : find_char(t, start, b, self->component);
+        if (end < 0)
+            end = b;
+        if (k >= e->ncomps) {
+            if (end > start)
+                return 0; /* a non-empty component past the last one */
+        }
+        else if (end > start) {
+            present[k + 1] = 1;
+            int r = value_ok(&e->comps[k], str, t, start, end);
+            if (r != 1)
+                return r;
+        }
+        k++;
+        if (end == b)
+            break;
+        start = end + 1;
+    }
+    for (Py_ssize_t j = 0; j < e->ncomps; j++)
+        if (!present[j + 1] && e->comps[j].mandatory)
+            return 0;
+    return notes_ok(e->notes, e->nnotes, present, e->ncomps + 1);
+}
+
+static PyObject *
+Checker_check(Checker *self, PyObject *elements)
+{
+    if (!PyList_Check(elements))
+        Py_RETURN_FALSE;
+    Py_ssize_t n = PyList_GET_SIZE(elements) - 1;
+    if (n < 0)
+        Py_RETURN_FALSE;
+    for (Py_ssize_t i = self->ndefs + 1; i <= n; i++) {
+        PyObject *v = PyList_GET_ITEM(elements, i);
+        if (!PyUnicode_CheckExact(v) || PyUnicode_GET_LENGTH(v) != 0)
+            Py_RETURN_FALSE;
+    }
+    char present[MAX_POSITIONS + 1];
+    memset(present, 0, sizeof(present));
+    for (Py_ssize_t j = 0; j < self->nelems; j++) {
+        const Elem *e = &self->elems[j];
+        PyObject *v = e->seq <= n ? PyList_GET_ITEM(elements, e->seq) : NULL;
+        Py_ssize_t len = 0;
+        if (v != NULL) {
+            if (!PyUnicode_CheckExact(v))
+                Py_RETURN_FALSE;
+            len = PyUnicode_GET_LENGTH(v);
+        }
+        if (len == 0) {
+            if (e->mandatory)
+                Py_RETURN_FALSE;
+            continue;
+        }
+        present[e->seq] = 1;
+        Text t = {PyUnicode_KIND(v), PyUnicode_DATA(v)};
+        Py_ssize_t start = 0, reps = 0;
+        for (;;) {
+            Py_ssize_t end = find_char(&t, start, len, self->repetition);
+            if (end < 0)
+                end = len;
+            if (++reps > e->repeat)
+                Py_RETURN_FALSE;
+            int r;
+            if (e->is_simple) {
+                if (find_char(&t, start, end, self->component) >= 0)
+                    Py_RETURN_FALSE;
+                r = value_ok(&e->simple, v, &t, start, end);
+            }
+            else
+                r = composite_ok(self, e, v, &t, start, end);
+            if (r < 0)
+                return NULL;
+            if (r == 0)
+                Py_RETURN_FALSE;
+            if (end == len)
+                break;
+            start = end + 1;
+        }
+    }
+    if (!notes_ok(self->notes, self->nnotes, present, MAX_POSITIONS + 1))
+        Py_RETURN_FALSE;
+    Py_RETURN_TRUE;
+}
+
+static PyMethodDef Checker_methods[] = {
+    {"check", (PyCFunction)Checker_check, METH_O,
+     "check(elements) -> True when the segment has no problem at all, False when the detailed "
+     "checks must decide"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject CheckerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "translators.x12._c_segcheck.Checker",
+    .tp_basicsize = sizeof(Checker),
+    .tp_dealloc = (destructor)Checker_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Checker(spec, component, repetition): fast element check of one segment definition",
+    .tp_methods = Checker_methods,
+    .tp_new = Checker_new,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_c_segcheck",
+    "Fast element checks of X12 segments (see translators/x12/schema.py checker_spec).", -1, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__c_segcheck(void)
+{
+    if (PyType_Ready(&CheckerType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&CheckerType);
+    if (PyModule_AddObject(m, "Checker", (PyObject *)&CheckerType) < 0) {
+        Py_DECREF(&CheckerType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
