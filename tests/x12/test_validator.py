@@ -401,3 +401,31 @@ def test_loop_counts_survive_a_missing_mandatory_segment():
     # the 26th header SAC loop passes over nothing; a PO1 loop entered while BEG is missing still counts
     ev = one_850(["CUR*BY*USD"] + ["SAC*A*D240"] * 26 + PO_HEAD[2:] + po_lines(1) + ["CTT*1"])
     assert codes(ev)[:2] == [("AK304", "3", "BEG", 2, None, None, None), ("AK304", "4", "SAC", 28, None, None, None)]
+
+
+# --------------------------------------------------------------------------- batches
+
+def _batch_corpus() -> list[bytes]:
+    import sys
+    sys.path.insert(0, str(pathlib.Path(__file__).parent))
+    from test_reader import _corpus_bytes
+    return _corpus_bytes()
+
+
+@pytest.mark.parametrize("chunk", [5, 97, 1 << 16])
+def test_batch_filters_equal_the_event_filters(chunk: int) -> None:
+    """The pipeline's list-at-a-time path (reader batches of any size -> envelope ->
+    validator) gives exactly the events of the event-at-a-time filters."""
+    from itertools import chain
+
+    from translators.x12.envelope import validate_envelope, validate_envelope_batches
+    from translators.x12.reader import iter_batches
+    from translators.x12.validator import validate_batches
+    kinds: set[type] = set()
+    for data in _batch_corpus():
+        one = list(validate_transactions(validate_envelope(iter_events(data))))
+        batched = list(chain.from_iterable(validate_batches(validate_envelope_batches(
+            iter_batches(data, chunk_size=chunk)))))
+        assert batched == one
+        kinds.update(map(type, one))
+    assert {Finding, TransactionEnd, Segment} <= kinds  # the corpus has findings and sets

@@ -4,6 +4,7 @@ rendered."""
 from __future__ import annotations
 
 import datetime as _dt
+from itertools import chain
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from translators import canonical
@@ -12,10 +13,10 @@ from translators.gcpause import gc_paused
 from translators.pipeline import Ack, Item
 from translators.x12 import acks, serialize, writer
 from translators.x12 import events as x12_events
-from translators.x12.envelope import validate_envelope
+from translators.x12.envelope import validate_envelope_batches
 from translators.x12.mapping import MAPPERS, MappingContext, map_transaction
-from translators.x12.reader import iter_events
-from translators.x12.validator import validate_transactions
+from translators.x12.reader import iter_batches
+from translators.x12.validator import validate_batches
 
 
 class _AckFolder:
@@ -48,7 +49,8 @@ class X12Adapter:
     Segment = x12_events.Segment
 
     def events(self, chunks: Iterable[bytes], registry: Any) -> Iterator[Any]:
-        return validate_transactions(validate_envelope(iter_events(chunks), registry))
+        # lists of events through both filters, flattened once at the end
+        return chain.from_iterable(validate_batches(validate_envelope_batches(iter_batches(chunks), registry)))
 
     def interchange_item(self, ev: x12_events.InterchangeStart) -> Item:
         return Item(kind="interchange", standard="x12", version=ev.version,

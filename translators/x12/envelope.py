@@ -12,6 +12,8 @@ and inserts ``Finding`` events for ISA/IEA, GS/GE and ST/SE defects:
 
 Every finding's ``Position`` carries the interchange, group and transaction
 control numbers, so an acknowledgment builder can attribute it.
+``validate_envelope_batches(batches, registry)`` is the same filter over lists
+of events (the reader's ``iter_batches``), one list out per list in.
 
 Duplicate interchange control numbers are checked through a
 ``ControlNumberRegistry`` keyed by (ISA05, ISA06, ISA13); without one, a
@@ -35,18 +37,19 @@ from __future__ import annotations
 
 import calendar
 import re
+from itertools import chain
 from typing import Iterable, Iterator, Optional, Protocol
 
 from translators.findings import ERROR, WARNING, Finding, Position
 from translators.x12.events import (
     Event, GroupEnd, GroupStart, InterchangeEnd, InterchangeStart, Segment, TransactionEnd,
-    TransactionStart,
+    TransactionStart, in_batches,
 )
 
 __all__ = [
     "TA105_CODES", "AK905_CODES", "AK502_CODES", "ISA_FIELD_NOTE", "GROUP_ERRORS",
     "TRANSACTION_ERRORS", "ControlNumberRegistry", "MemoryControlNumberRegistry",
-    "validate_envelope", "table_for",
+    "validate_envelope", "validate_envelope_batches", "table_for",
 ]
 
 #: I18 Interchange Note Code (TA105), identical from 003050 to 008050.
@@ -513,55 +516,69 @@ class _Envelope:
 def validate_envelope(events: Iterable[Event],
                       registry: Optional[ControlNumberRegistry] = None) -> Iterator[Event]:
     """Pass events through, inserting envelope findings (see module doc)."""
+    return chain.from_iterable(validate_envelope_batches(in_batches(events), registry))
+
+
+def validate_envelope_batches(batches: Iterable[list[Event]],
+                              registry: Optional[ControlNumberRegistry] = None
+                              ) -> Iterator[list[Event]]:
+    """``validate_envelope`` over lists of events (the reader's ``iter_batches``): one list
+    out per list in, so no generator is resumed per event."""
     st = _Envelope(registry if registry is not None else MemoryControlNumberRegistry())
     pending = False  # ISA checks wait for the reader's own ISA findings
-    for ev in events:
-        kind = type(ev)
-        if kind is Segment and not pending:
-            yield ev
-            continue
-        if (kind is Finding and pending and ev.field == "TA105"  # type: ignore[union-attr]
-                and ev.position.segment_tag == "ISA"):  # type: ignore[union-attr]
-            st.isa_reported.add(ev.code)  # type: ignore[union-attr]
-            yield ev
-            continue
-        if pending:
-            pending = False
-            yield from st.isa_checks()
-        if kind is Segment or kind is Finding:
-            yield ev
-        elif kind is InterchangeStart:
-            st.isa = ev  # type: ignore[assignment]
-            st.isa_reported = set()
-            pending = True
-            st.groups = set()
-            st.gs = st.st = None
-            yield ev
-        elif kind is GroupStart:
-            st.gs = ev  # type: ignore[assignment]
-            st.sets = set()
-            st.st = None
-            yield ev
-            yield from st.gs_checks(ev)  # type: ignore[arg-type]
-        elif kind is TransactionStart:
-            st.st = ev  # type: ignore[assignment]
-            yield ev
-            yield from st.st_checks(ev)  # type: ignore[arg-type]
-        elif kind is TransactionEnd:
-            yield from st.se_checks(ev)  # type: ignore[arg-type]
-            st.st = None
-            yield ev
-        elif kind is GroupEnd:
-            yield from st.ge_checks(ev)  # type: ignore[arg-type]
-            st.gs = None
-            st.sets = set()
-            yield ev
-        elif kind is InterchangeEnd:
-            yield from st.iea_checks(ev)  # type: ignore[arg-type]
-            st.isa = None
-            st.groups = set()
-            yield ev
-        else:
-            yield ev
+    for batch in batches:
+        out: list[Event] = []
+        append = out.append
+        for ev in batch:
+            kind = type(ev)
+            if kind is Segment and not pending:
+                append(ev)
+                continue
+            if (kind is Finding and pending and ev.field == "TA105"  # type: ignore[union-attr]
+                    and ev.position.segment_tag == "ISA"):  # type: ignore[union-attr]
+                st.isa_reported.add(ev.code)  # type: ignore[union-attr]
+                append(ev)
+                continue
+            if pending:
+                pending = False
+                out.extend(st.isa_checks())
+            if kind is Segment or kind is Finding:
+                append(ev)
+            elif kind is InterchangeStart:
+                st.isa = ev  # type: ignore[assignment]
+                st.isa_reported = set()
+                pending = True
+                st.groups = set()
+                st.gs = st.st = None
+                append(ev)
+            elif kind is GroupStart:
+                st.gs = ev  # type: ignore[assignment]
+                st.sets = set()
+                st.st = None
+                append(ev)
+                out.extend(st.gs_checks(ev))  # type: ignore[arg-type]
+            elif kind is TransactionStart:
+                st.st = ev  # type: ignore[assignment]
+                append(ev)
+                out.extend(st.st_checks(ev))  # type: ignore[arg-type]
+            elif kind is TransactionEnd:
+                out.extend(st.se_checks(ev))  # type: ignore[arg-type]
+                st.st = None
+                append(ev)
+            elif kind is GroupEnd:
+                out.extend(st.ge_checks(ev))  # type: ignore[arg-type]
+                st.gs = None
+                st.sets = set()
+                append(ev)
+            elif kind is InterchangeEnd:
+                out.extend(st.iea_checks(ev))  # type: ignore[arg-type]
+                st.isa = None
+                st.groups = set()
+                append(ev)
+            else:
+                append(ev)
+        yield out
     if pending:
-        yield from st.isa_checks()
+        tail: list[Event] = []
+        tail.extend(st.isa_checks())
+        yield tail

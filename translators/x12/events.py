@@ -25,7 +25,8 @@ event is a frozen dataclass.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, Optional, Union
+from itertools import islice
+from typing import Iterable, Iterator, NamedTuple, Optional, Union
 
 from translators.findings import Finding
 
@@ -121,3 +122,14 @@ Event = Union[
     InterchangeStart, InterchangeEnd, GroupStart, GroupEnd,
     TransactionStart, TransactionEnd, Segment, Finding,
 ]
+
+
+def in_batches(events: Iterable[Event], size: int = 512) -> Iterator[list[Event]]:
+    """An event stream as lists of at most ``size`` events, for the filters that work a
+    list at a time (the reader's ``iter_batches`` gives them lists directly)."""
+    it = iter(events)
+    while True:
+        batch = list(islice(it, size))
+        if not batch:
+            return
+        yield batch

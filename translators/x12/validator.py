@@ -15,6 +15,9 @@ inserts ``Finding`` events right after the event they concern:
 * ``AK502`` (transaction): 1 set/version not supported (body not validated),
   5 one or more segments in error (just before the ``TransactionEnd``).
 
+``validate_batches(batches)`` is the same filter over lists of events (the
+reader's ``iter_batches``), which the pipeline uses: one list out per list in.
+
 A missing mandatory segment is reported (``AK304=3``, tag of the missing
 segment) after the segment that revealed it, or before ``TransactionEnd``.
 A value outside a *partial* code list (one that lists only the codes the
@@ -31,12 +34,13 @@ says "valid" when the detailed checks (``schema.check_segment``) would find noth
 from __future__ import annotations
 
 import functools
+from itertools import chain
 from typing import Any, Iterable, Iterator, Optional
 
 from translators.findings import ERROR, WARNING, Finding, Position
 from translators.x12 import schema as _schema
 from translators.x12.events import (
-    Event, GroupStart, InterchangeStart, Segment, TransactionEnd, TransactionStart,
+    Event, GroupStart, InterchangeStart, Segment, TransactionEnd, TransactionStart, in_batches,
 )
 
 _AK304_TEXT = {
@@ -95,6 +99,12 @@ class _Set:
 
 def validate_transactions(events: Iterable[Event]) -> Iterator[Event]:
     """Pass every event through and insert schema findings (see module doc)."""
+    return chain.from_iterable(validate_batches(in_batches(events)))
+
+
+def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
+    """``validate_transactions`` over lists of events: one list out per list in, so no
+    generator is resumed per event."""
     isa_ctl: Optional[str] = None
     gs_ctl: Optional[str] = None
     st_ctl: Optional[str] = None
@@ -143,133 +153,138 @@ def validate_transactions(events: Iterable[Event]) -> Iterator[Event]:
             code = "1"
         return seg_finding(code, ev, detail=f"{tag} after {sc.nodes[st.state].tag}")
 
-    for ev in events:
-        if type(ev) is SegmentT and cur is not None:
-            row = trans.get(ev[0])
-            if row is not None:
-                # hot path: a segment that fits where it is and whose text is valid
-                kind = row[1]
-                if kind == 0:  # plain advance
-                    rep = 1
-                elif kind == 3:  # next iteration of a loop
-                    c = counts[row[2]] + 1
-                    counts[row[2]] = c
-                    rep = 1
-                    if c > row[3]:
-                        kind = -1
-                elif kind == 2:  # into a loop
-                    counts[row[2]] = 1
-                    rep = 1
-                elif kind == 1:  # the same segment again
-                    rep += 1
-                    if rep > row[3]:
-                        kind = -1
-                else:  # passes over mandatory segments (kind 4 + the move's own kind)
-                    if kind == 6:
+    for batch in batches:
+        emitted: list[Event] = []
+        emit = emitted.append
+        for ev in batch:
+            if type(ev) is SegmentT and cur is not None:
+                row = trans.get(ev[0])
+                if row is not None:
+                    # hot path: a segment that fits where it is and whose text is valid
+                    kind = row[1]
+                    if kind == 0:  # plain advance
+                        rep = 1
+                    elif kind == 3:  # next iteration of a loop
+                        c = counts[row[2]] + 1
+                        counts[row[2]] = c
+                        rep = 1
+                        if c > row[3]:
+                            kind = -1
+                    elif kind == 2:  # into a loop
                         counts[row[2]] = 1
-                    elif kind == 7:
-                        counts[row[2]] += 1
-                    rep = 1
-                    kind = -1
-                state = row[0]
-                trans = table[state]
-                els = ev[1]
-                if kind >= 0:
-                    check = row[7]
-                    if check is not None:
-                        if check(els):
-                            yield ev
-                            continue
-                    else:
-                        text = sep.join(els)
-                        if text in seen:
-                            yield ev
-                            continue
-                        try:
-                            if row[5][len(els)](text) is not None:
-                                if row[6]:
-                                    if len(seen) >= _SEEN_MAX:
-                                        seen.clear()
-                                    seen.add(text)
-                                yield ev
+                        rep = 1
+                    elif kind == 1:  # the same segment again
+                        rep += 1
+                        if rep > row[3]:
+                            kind = -1
+                    else:  # passes over mandatory segments (kind 4 + the move's own kind)
+                        if kind == 6:
+                            counts[row[2]] = 1
+                        elif kind == 7:
+                            counts[row[2]] += 1
+                        rep = 1
+                        kind = -1
+                    state = row[0]
+                    trans = table[state]
+                    els = ev[1]
+                    if kind >= 0:
+                        check = row[7]
+                        if check is not None:
+                            if check(els):
+                                emit(ev)
                                 continue
-                        except IndexError:
-                            pass
-                # something to report
-                yield ev
+                        else:
+                            text = sep.join(els)
+                            if text in seen:
+                                emit(ev)
+                                continue
+                            try:
+                                if row[5][len(els)](text) is not None:
+                                    if row[6]:
+                                        if len(seen) >= _SEEN_MAX:
+                                            seen.clear()
+                                        seen.add(text)
+                                    emit(ev)
+                                    continue
+                            except IndexError:
+                                pass
+                    # something to report
+                    emit(ev)
+                    cur.state = state
+                    target, kind, depth, limit, skipped, matchers, _, _ = row
+                    kind &= 3
+                    node = cur.schema.nodes[target]
+                    bad = None
+                    if kind == 3 and counts[depth] > limit:
+                        bad = "4"
+                    elif kind == 1 and rep > limit:
+                        bad = "5"
+                    for idx in skipped or ():
+                        miss = cur.schema.nodes[idx]
+                        cur.errors = True
+                        emit(seg_finding("3", ev, miss.tag, miss.loop_id,
+                                         detail=f"{miss.tag} expected before {ev.tag}"))
+                    if bad is not None:
+                        cur.errors = True
+                        emit(seg_finding(bad, ev, loop_id=node.loop_id))
+                    if len(els) >= len(matchers) or matchers[len(els)](sep.join(els)) is None:
+                        for f in slow(ev, node, cur):
+                            if f.severity == ERROR:
+                                cur.errors = True
+                            emit(f)
+                    continue
+                emit(ev)
                 cur.state = state
-                target, kind, depth, limit, skipped, matchers, _, _ = row
-                kind &= 3
-                node = cur.schema.nodes[target]
-                bad = None
-                if kind == 3 and counts[depth] > limit:
-                    bad = "4"
-                elif kind == 1 and rep > limit:
-                    bad = "5"
-                for idx in skipped or ():
-                    miss = cur.schema.nodes[idx]
-                    cur.errors = True
-                    yield seg_finding("3", ev, miss.tag, miss.loop_id, detail=f"{miss.tag} expected before {ev.tag}")
-                if bad is not None:
-                    cur.errors = True
-                    yield seg_finding(bad, ev, loop_id=node.loop_id)
-                if len(els) >= len(matchers) or matchers[len(els)](sep.join(els)) is None:
-                    for f in slow(ev, node, cur):
-                        if f.severity == ERROR:
-                            cur.errors = True
-                        yield f
+                cur.errors = True
+                emit(misplaced(ev, cur))
                 continue
-            yield ev
-            cur.state = state
-            cur.errors = True
-            yield misplaced(ev, cur)
-            continue
-        if type(ev) is SegmentT:
-            yield ev
-            continue
-        if isinstance(ev, TransactionStart):
-            yield ev
-            st_ctl, set_id = ev.control_number, ev.set_id
-            cur = None
-            base = _schema.base_version(ev.version)
-            sc = _schema.load(base, ev.set_id) if base else None
-            if sc is None:
-                what = (f"transaction set {ev.set_id!r} of version {ev.version!r}" if base
-                        else f"version {ev.version!r}")
-                yield Finding("AK502", "1", f"{what} not supported; body not validated",
-                              Position(ev.offset, isa_ctl, gs_ctl, st_ctl, set_id, "ST", 1))
+            if type(ev) is SegmentT:
+                emit(ev)
                 continue
-            d = delims
-            element: str = d.element if d else "*"
-            component: str = d.component if d else ":"
-            repetition: Optional[str] = d.repetition if d else None
-            if base == "004010":
-                repetition = None  # no repetition separator before 00501 (ISA11 is a standards id)
-            new_table = _table(base, ev.set_id, element, component, repetition)
-            if new_table is not table:
-                seen.clear()
-            table = new_table
-            cur = _Set(sc, component, repetition)
-            state, rep, sep, counts = 0, 1, element, cur.counts
-            trans = table[0]
-            continue
-        if isinstance(ev, TransactionEnd):
-            if cur is not None:
-                sc = cur.schema
-                seg_pos = ev.trailer.position if ev.trailer is not None else max(ev.segment_count, 1)
-                where = Segment("SE", ["SE"], ev.offset, seg_pos)
-                for idx in sc.end_missing[state]:
-                    miss = sc.nodes[idx]
-                    cur.errors = True
-                    yield seg_finding("3", where, miss.tag, miss.loop_id, detail=f"{miss.tag} expected before SE")
-                if cur.errors:
-                    yield Finding("AK502", "5", "one or more segments in error",
-                                  Position(ev.offset, isa_ctl, gs_ctl, st_ctl, set_id, "SE", seg_pos))
-            cur = None
-            yield ev
-            continue
-        if isinstance(ev, InterchangeStart):
-            isa_ctl, gs_ctl, delims = ev.control_number, None, ev.delimiters
-        elif isinstance(ev, GroupStart):
-            gs_ctl = ev.control_number
-        yield ev
+            if isinstance(ev, TransactionStart):
+                emit(ev)
+                st_ctl, set_id = ev.control_number, ev.set_id
+                cur = None
+                base = _schema.base_version(ev.version)
+                sc = _schema.load(base, ev.set_id) if base else None
+                if sc is None:
+                    what = (f"transaction set {ev.set_id!r} of version {ev.version!r}" if base
+                            else f"version {ev.version!r}")
+                    emit(Finding("AK502", "1", f"{what} not supported; body not validated",
+                                 Position(ev.offset, isa_ctl, gs_ctl, st_ctl, set_id, "ST", 1)))
+                    continue
+                d = delims
+                element: str = d.element if d else "*"
+                component: str = d.component if d else ":"
+                repetition: Optional[str] = d.repetition if d else None
+                if base == "004010":
+                    repetition = None  # no repetition separator before 00501 (ISA11 is a standards id)
+                new_table = _table(base, ev.set_id, element, component, repetition)
+                if new_table is not table:
+                    seen.clear()
+                table = new_table
+                cur = _Set(sc, component, repetition)
+                state, rep, sep, counts = 0, 1, element, cur.counts
+                trans = table[0]
+                continue
+            if isinstance(ev, TransactionEnd):
+                if cur is not None:
+                    sc = cur.schema
+                    seg_pos = ev.trailer.position if ev.trailer is not None else max(ev.segment_count, 1)
+                    where = Segment("SE", ["SE"], ev.offset, seg_pos)
+                    for idx in sc.end_missing[state]:
+                        miss = sc.nodes[idx]
+                        cur.errors = True
+                        emit(seg_finding("3", where, miss.tag, miss.loop_id, detail=f"{miss.tag} expected before SE"))
+                    if cur.errors:
+                        emit(Finding("AK502", "5", "one or more segments in error",
+                                     Position(ev.offset, isa_ctl, gs_ctl, st_ctl, set_id, "SE", seg_pos)))
+                cur = None
+                emit(ev)
+                continue
+            if isinstance(ev, InterchangeStart):
+                isa_ctl, gs_ctl, delims = ev.control_number, None, ev.delimiters
+            elif isinstance(ev, GroupStart):
+                gs_ctl = ev.control_number
+            emit(ev)
+        yield emitted
