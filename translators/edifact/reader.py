@@ -337,10 +337,12 @@ class EdifactReader:
         """Tokenizing allocates many small lists that all survive until the caller consumes
         the events; the cyclic collector would scan them again and again (about a quarter of
         the run time) although the reader creates no reference cycles.  It is paused for the
-        duration of the call and restored as it was."""
+        duration of the call and restored as it was.  The events are untracked before it
+        is: the collection that re-enabling it soon triggers would otherwise scan every event
+        of the block once more."""
         with gc_paused():
             self._run(out, final)
-        untrack_events(out)
+            untrack_events(out)
 
     # ------------------------------------------------------------------ driver
 

@@ -271,10 +271,12 @@ class X12Reader:
         the Segment) that all survive until the caller takes the events; the
         cyclic collector would scan them again and again (about a quarter of the
         reading time) although the reader creates no reference cycles.  It is
-        paused for the duration of the call (which never yields) and restored."""
+        paused for the duration of the call (which never yields) and restored.  The
+        events are untracked before it is: the collection that re-enabling it soon
+        triggers would otherwise scan every event of the block once more."""
         with gc_paused():
             self._run(final, out)
-        untrack_events(out)
+            untrack_events(out)
 
     def _run(self, final: bool, out: list[Event]) -> None:
         while True:
