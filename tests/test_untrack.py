@@ -81,3 +81,30 @@ def test_only_acyclic_shapes_are_untracked() -> None:
 def test_bad_argument_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         _c.untrack_events(("not", "a", "list"))  # type: ignore[arg-type]
+
+
+@needs_on
+@pytest.mark.parametrize("module, data, tag", [
+    (x12_reader, X12.replace(b"LIN**BP*X~SN1**4*EA~", b"LIN**BP*X~SN1**4*EA~" * 3000), "LIN"),
+    (edifact_reader, EDIFACT.replace(b"QTY+12:4'", b"QTY+12:4'" * 3000), "QTY"),
+], ids=["x12", "edifact"])
+def test_no_collection_sees_the_events_of_a_block(module, data: bytes, tag: str) -> None:
+    """The readers untrack a block's events before they re-enable the collector, so the
+    collection that re-enabling soon triggers finds none of them to scan."""
+    from translators.edifact.events import Segment as ESegment
+    from translators.x12.events import Segment as XSegment
+    seen: list[int] = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start":
+            seen.append(sum(1 for o in gc.get_objects(0) if type(o) in (XSegment, ESegment)))
+
+    gc.collect()
+    gc.callbacks.append(count)
+    try:
+        events = list(module.iter_events(data, chunk_size=4096))
+        gc.collect(0)
+    finally:
+        gc.callbacks.remove(count)
+    assert sum(1 for ev in events if getattr(ev, "tag", None) == tag) >= 3000
+    assert seen and max(seen) < 50, seen
