@@ -377,6 +377,16 @@ def test_mappers_table():
     assert set(MAPPERS) == {"850", "855", "856", "997", "999"}
 
 
+@pytest.mark.parametrize("name", ["po850", "po855", "sh856"])
+def test_hot_tags_call_the_table_handlers(name: str) -> None:
+    """read() calls the hottest handlers directly: they must be the table's own."""
+    import importlib
+    module = importlib.import_module(f"translators.x12.mapping.{name}")
+    assert module.HOT_TAGS
+    for tag, handler in module.HOT_TAGS.items():
+        assert module.HANDLERS[tag] is handler, tag
+
+
 # --------------------------------------------------------------------------- mutation fuzz
 
 CORPUS_FILES = [

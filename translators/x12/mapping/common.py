@@ -443,16 +443,6 @@ def note_handler(index: int, doc_of: Callable[[Any, Segment], Any]
 
 
 
-def dispatch(st: Any, segments: Iterable[Segment],
-             handlers: Mapping[str, Callable[[Any, Segment], None]]) -> None:
-    """Run ``handlers`` (tag -> handler) over the body segments; segments
-    without a handler are skipped."""
-    get = handlers.get
-    for seg in segments:
-        h = get(seg[0])
-        if h is not None:
-            h(st, seg)
-
 def add_n2(party: Party, seg: Segment) -> None:
     parts = [p for p in (text(seg, 1), text(seg, 2)) if p]
     if parts:

@@ -18,7 +18,7 @@ from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
     ADDRESS_HANDLERS, PURPOSES, REFERENCE_QUALIFIERS, UNITS, MappingContext, MappingError,
-    contact_from_per, date, decimal, dispatch, element, fmt_date, fmt_decimal, from_code, invert,
+    contact_from_per, date, decimal, element, fmt_date, fmt_decimal, from_code, invert,
     party_from_n1, party_segments, product_ids, product_pairs, purpose_out, reference_segment,
     reference_value, required, required_date, required_decimal, split_text, text, to_code,
     to_decimal, unit_in, unit_out,
@@ -406,9 +406,31 @@ def _build(st: _State, doc: ShipNotice) -> None:
             box = container(path + [node], order_key, order, order_at)
 
 
+#: Tags ``read`` calls directly rather than through HANDLERS.
+HOT_TAGS = {"HL": _hl, "LIN": _lin, "SN1": _sn1, "DTM": _dtm, "MAN": _man}
+
+
 def read(segments: Iterable[Segment], ctx: MappingContext) -> ShipNotice:
     st = _State(ctx)
-    dispatch(st, segments, HANDLERS)
+    get = HANDLERS.get
+    for seg in segments:
+        # the hierarchy's segments are called directly (a native call when compiled); the
+        # rest through the table (HOT_TAGS: a test checks the table holds the same functions)
+        tag = seg[0]
+        if tag == "HL":
+            _hl(st, seg)
+        elif tag == "LIN":
+            _lin(st, seg)
+        elif tag == "SN1":
+            _sn1(st, seg)
+        elif tag == "DTM":
+            _dtm(st, seg)
+        elif tag == "MAN":
+            _man(st, seg)
+        else:
+            h = get(tag)
+            if h is not None:
+                h(st, seg)
     doc = st.doc
     if doc is None:
         raise MappingError("BSN segment (shipment id and date) is missing", None, None, ctx)
