@@ -305,8 +305,6 @@ def product_ids(seg: Segment, start: int, stop: int, out: list[ProductId],
     n = len(e)
     if n > stop + 1:
         n = stop + 1
-    schemes = PRODUCT_SCHEMES
-    append = out.append
     for i in range(start, n - 1, 2):
         q = e[i]
         v = e[i + 1]
@@ -317,19 +315,22 @@ def product_ids(seg: Segment, start: int, stop: int, out: list[ProductId],
         if extra is not None and q in extra:
             extra[q].append(v)
             continue
-        scheme = schemes.get(q)
-        if scheme is None:
-            append(ProductId("x12:" + q, v))
-        elif scheme == "gtin":
-            if not v.isdigit():
-                digits = "".join(ch for ch in v if "0" <= ch <= "9")
-                if not digits:
-                    append(ProductId("x12:" + q, v))
-                    continue
-                v = digits
-            append(ProductId("gtin", v))
-        else:
-            append(ProductId(scheme, v))
+        out.append(product_id(q, v))
+
+
+def product_id(q: str, v: str) -> ProductId:
+    """The canonical id of one non-empty qualifier/value pair (value already text)."""
+    scheme = PRODUCT_SCHEMES.get(q)
+    if scheme is None:
+        return ProductId("x12:" + q, v)
+    if scheme == "gtin":
+        if not v.isdigit():
+            digits = "".join(ch for ch in v if "0" <= ch <= "9")
+            if not digits:
+                return ProductId("x12:" + q, v)
+            v = digits
+        return ProductId("gtin", v)
+    return ProductId(scheme, v)
 
 
 def gtin_qualifier(value: str) -> str:

@@ -18,10 +18,10 @@ from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
     ADDRESS_HANDLERS, PURPOSES, REFERENCE_QUALIFIERS, UNITS, MappingContext, MappingError,
-    contact_from_per, date, decimal, element, fmt_date, fmt_decimal, from_code, invert,
-    party_from_n1, party_segments, product_ids, product_pairs, purpose_out, reference_segment,
-    reference_value, required, required_date, required_decimal, split_text, text, to_code,
-    to_decimal, unit_in, unit_out,
+    contact_from_per, date, decimal, element, fix_text, fmt_date, fmt_decimal, from_code, invert,
+    party_from_n1, party_segments, product_id, product_ids, product_pairs, purpose_out,
+    reference_segment, reference_value, required, required_date, required_decimal, split_text,
+    text, to_code, to_decimal, unit_in, unit_out,
 )
 
 #: TD504 transportation method (DE 91) -> ShipNotice.transport_mode.
@@ -224,18 +224,29 @@ def _lin(st: _State, seg: Segment) -> None:
         return
     item: ShipItem = node.obj  # type: ignore[assignment]
     e = seg[1]
-    if len(e) > 1 and e[1]:
+    n = len(e)
+    if n > 1 and e[1]:
         item.line_number = e[1]
-    if "LT" not in e and "SN" not in e:
-        product_ids(seg, 2, 31, item.product_ids)
-        return
-    found: dict[str, list[str]] = {"LT": [], "SN": []}
-    product_ids(seg, 2, 31, item.product_ids, found)
-    lots = found["LT"]
-    if lots and item.lot is None:
-        item.lot = lots[0]
-    if found["SN"]:
-        item.serials.extend(found["SN"])
+    # LIN02..LIN31 pairs: LT lot (the first one, unless the item has one), SN serials, ids
+    if n > 32:
+        n = 32
+    ids = item.product_ids
+    keep_lot = item.lot is None
+    for i in range(2, n - 1, 2):
+        q = e[i]
+        v = e[i + 1]
+        if not v or not q:
+            continue
+        if not v.isascii():
+            v = fix_text(v)
+        if q == "LT":
+            if keep_lot:
+                item.lot = v
+                keep_lot = False
+        elif q == "SN":
+            item.serials.append(v)
+        else:
+            ids.append(product_id(q, v))
 
 
 def _sln(st: _State, seg: Segment) -> None:
@@ -311,9 +322,19 @@ HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
 
 
 def _paths(st: _State, ctx: MappingContext) -> dict[str, list[_Node]]:
-    """For every node, its ancestors from the root down to its parent."""
+    """For every node, its ancestors from the root down to its parent.  Siblings share
+    one list (nothing modifies them)."""
     by_id = st.by_id
     paths: dict[str, list[_Node]] = {}
+    through: dict[str, list[_Node]] = {}  # hl id -> its path plus itself, once computed
+
+    def down_to(up: _Node) -> list[_Node]:
+        path = through.get(up.hl_id)
+        if path is None:
+            path = paths[up.hl_id] + [up]
+            through[up.hl_id] = path
+        return path
+
     for node in st.nodes:
         if node.hl_id in paths:
             continue
@@ -326,9 +347,8 @@ def _paths(st: _State, ctx: MappingContext) -> dict[str, list[_Node]]:
             if up is None:
                 raise MappingError(f"parent id {cur.parent!r} names no HL segment",
                                    cur.seg, 2, ctx)
-            known = paths.get(up.hl_id)
-            if known is not None:
-                base = known + [up]
+            if up.hl_id in paths:
+                base = down_to(up)
                 break
             if up.hl_id in seen:
                 raise MappingError(f"HL parent ids form a cycle at {cur.parent!r}",
@@ -338,7 +358,9 @@ def _paths(st: _State, ctx: MappingContext) -> dict[str, list[_Node]]:
             cur = up
         for n in reversed(pending):
             paths[n.hl_id] = base
-            base = base + [n]
+            if n is not node:
+                base = base + [n]
+                through[n.hl_id] = base
     return paths
 
 
@@ -375,6 +397,8 @@ def _build(st: _State, doc: ShipNotice) -> None:
             box = pack
         return box
 
+    last_path: Optional[list[_Node]] = None  # the last item's path and box: its siblings'
+    last_box: Union[None, ShipmentOrder, Pack] = None
     for node in st.nodes:
         level = node.level
         if level == "O":
@@ -383,6 +407,9 @@ def _build(st: _State, doc: ShipNotice) -> None:
         if level not in ("I", "P", "T"):
             continue
         path = paths[node.hl_id]
+        if path is last_path and level == "I":  # same path, same box (container is settled)
+            last_box.items.append(node.obj)  # type: ignore[union-attr,arg-type]
+            continue
         order_at = -1
         for idx in range(len(path) - 1, -1, -1):
             if path[idx].level == "O":
@@ -402,6 +429,7 @@ def _build(st: _State, doc: ShipNotice) -> None:
         if level == "I":
             box = container(path, order_key, order, order_at)
             box.items.append(node.obj)  # type: ignore[arg-type]
+            last_path, last_box = path, box
         else:
             box = container(path + [node], order_key, order, order_at)
 
