@@ -66,3 +66,12 @@ def test_malformed_arguments_raise_type_error_only() -> None:
     assert _c.body_segments(["AB*1"], 0, 0, 0, 1, "", "", {"AB": 0}, 10, 0, out,
                             Segment) == (0, 0, 0)
     assert any(type(e) is Segment for e in read(GOOD))  # the reader still works
+
+
+def test_c_segments_are_made_untracked() -> None:
+    """The C loop takes its (acyclic) lists and Segments out of the collector's care."""
+    import gc
+    out: list = []
+    _c.body_segments(["AB*1*2", "AB*3"], 0, 0, 0, 1, "", "*", {"AB": 0}, 99, 0, out, Segment)
+    assert [s.elements for s in out] == [["AB", "1", "2"], ["AB", "3"]]
+    assert not any(gc.is_tracked(s) or gc.is_tracked(s.elements) for s in out)

@@ -5,6 +5,10 @@
  * reference taken is released on every path.  No Python code can run inside the loop
  * (exact str keys in an exact dict: hashing and comparison are C), so parts cannot change
  * under us; the list size is re-read at every step anyway.
+ *
+ * The element lists (str only) and the Segments (str, that list, two ints) are acyclic and
+ * never modified: they are taken out of the cyclic collector's care as they are made, as
+ * translators/_c_untrack.c would do for them afterwards (which then finds nothing to do).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -104,10 +108,14 @@ body_segments(PyObject *self, PyObject *args)
                 return NULL;
             }
             Py_INCREF(tag);
+            if (PyObject_GC_IsTracked(el))
+                PyObject_GC_UnTrack(el);
             PyTuple_SET_ITEM(seg, 0, tag);
             PyTuple_SET_ITEM(seg, 1, el);  /* steals el */
             PyTuple_SET_ITEM(seg, 2, offset);
             PyTuple_SET_ITEM(seg, 3, position);
+            if (PyObject_GC_IsTracked(seg))
+                PyObject_GC_UnTrack(seg);
             int rc = PyList_Append(out, seg);
             Py_DECREF(seg);
             if (rc < 0)
