@@ -223,3 +223,31 @@ def test_delimiters_and_odd_arguments() -> None:
     assert ck.check(["X", "AB", "1", "Z"]) is False  # too many elements
     for odd in (None, "X*AB", ("X", "AB"), [], ["X", 1], ["X", b"AB"]):
         assert ck.check(odd) is False
+
+
+def test_advance_stops_at_what_it_cannot_take_and_changes_nothing_for_it() -> None:
+    """The validator's C loop: moves over segments that fit and pass their check, stops
+    (state, counters and output untouched) at the first one that does not."""
+    check = _c.Checker((1, ((1, 1, 1, (1, 1, 3, None, 1), (), ()),), ()), ":", "^").check
+    # state 0 -(A)-> 1 -(B: into loop at depth 1)-> 2 -(B again: loop repeat, limit 2)-> 2
+    table = ({"A": (1, 0, 0, 1, None, [], True, check)},
+             {"B": (2, 2, 1, 2, None, [], True, check)},
+             {"B": (2, 3, 1, 2, None, [], True, check), "C": (1, 1, 0, 3, None, [], True, None)})
+    segs = [Segment("A", ["A", "x"], 0, 1), Segment("B", ["B", "y"], 5, 2),
+            Segment("B", ["B", "z"], 9, 3), Segment("B", ["B", "w"], 13, 4)]
+    out: list = []
+    counts = [1, 7]
+    assert _c.advance(segs, 0, out, table, 0, 1, counts, Segment) == (3, 2, 1)
+    assert out == segs[:3] and counts == [1, 2]  # the 4th B would exceed the loop's limit
+    out2: list = []
+    bad = [Segment("A", ["A", ""], 0, 1)]  # mandatory element missing: check fails
+    assert _c.advance(bad, 0, out2, table, 0, 1, counts, Segment) == (0, 0, 1) and out2 == []
+    odd = ["not a segment"]
+    assert _c.advance(odd, 0, out2, table, 0, 1, counts, Segment) == (0, 0, 1)
+    no_check = [Segment("C", ["C", "q"], 0, 1)]
+    assert _c.advance(no_check, 0, out2, table, 2, 1, counts, Segment) == (0, 2, 1)
+    assert _c.advance(segs, 0, out2, table, 99, 1, counts, Segment) == (0, 99, 1)
+    with pytest.raises(TypeError):
+        _c.advance(None, 0, [], table, 0, 1, counts, Segment)
+    with pytest.raises(TypeError):
+        _c.advance(segs, 0, [], [], 0, 1, counts, Segment)

@@ -591,9 +591,133 @@ static PyTypeObject CheckerType = {
     .tp_new = Checker_new,
 };
 
+/* ------------------------------------------------------------------ the validator's hot loop */
+
+static int
+get_index(PyObject *t, Py_ssize_t k, Py_ssize_t *out)
+{
+    PyObject *v = PyTuple_GET_ITEM(t, k);
+    if (!PyLong_CheckExact(v))
+        return -1;
+    *out = PyLong_AsSsize_t(v);
+    if (*out == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return -1;
+    }
+    return 0;
+}
+
+/* advance(batch, i, emitted, table, state, rep, counts, segment_type) -> (i, state, rep)
+ *
+ * The hot path of translators/x12/validator.py validate_batches, for a run of segments
+ * that each fit where they are (a plain transition within the limits) and pass their C
+ * check: each is appended to emitted and the state, repetition count and loop counters
+ * move on exactly as the Python loop would move them.  Stops, changing nothing for it, at
+ * the first event that is anything else (not a Segment, no transition, a limit reached,
+ * mandatory segments skipped, no C checker, a check that fails): the Python loop takes it.
+ * A row is (target, kind, depth, limit, skipped, matchers, memo, check), see validator.py. */
+static PyObject *
+advance(PyObject *self, PyObject *args)
+{
+    PyObject *batch, *emitted, *table, *counts, *segtype;
+    Py_ssize_t i, state, rep;
+    if (!PyArg_ParseTuple(args, "O!nO!O!nnO!O!:advance", &PyList_Type, &batch, &i,
+                          &PyList_Type, &emitted, &PyTuple_Type, &table, &state, &rep,
+                          &PyList_Type, &counts, &PyType_Type, &segtype))
+        return NULL;
+    if (i < 0)
+        i = 0;
+    while (i < PyList_GET_SIZE(batch)) {
+        if (state < 0 || state >= PyTuple_GET_SIZE(table))
+            break;
+        PyObject *trans = PyTuple_GET_ITEM(table, state);
+        PyObject *ev = PyList_GET_ITEM(batch, i);
+        if (Py_TYPE(ev) != (PyTypeObject *)segtype || !PyTuple_Check(ev) || PyTuple_GET_SIZE(ev) < 2
+            || !PyDict_CheckExact(trans))
+            break;
+        PyObject *tag = PyTuple_GET_ITEM(ev, 0);
+        PyObject *els = PyTuple_GET_ITEM(ev, 1);
+        if (!PyUnicode_CheckExact(tag))
+            break;
+        PyObject *row = PyDict_GetItemWithError(trans, tag);  /* borrowed */
+        if (row == NULL) {
+            if (PyErr_Occurred())
+                return NULL;
+            break;
+        }
+        if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) < 8)
+            break;
+        Py_ssize_t target, kind, depth, limit;
+        if (get_index(row, 0, &target) < 0 || get_index(row, 1, &kind) < 0
+            || get_index(row, 2, &depth) < 0 || get_index(row, 3, &limit) < 0)
+            break;
+        Py_ssize_t new_rep = 1, new_count = -1;  /* -1: counts unchanged */
+        if (kind == 0) {
+        }
+        else if (kind == 3 || kind == 2) {
+            if (depth < 0 || depth >= PyList_GET_SIZE(counts))
+                break;
+            if (kind == 3) {
+                PyObject *c = PyList_GET_ITEM(counts, depth);
+                if (!PyLong_CheckExact(c))
+                    break;
+                new_count = PyLong_AsSsize_t(c);
+                if (new_count == -1 && PyErr_Occurred()) {
+                    PyErr_Clear();
+                    break;
+                }
+                new_count += 1;
+                if (new_count > limit)
+                    break;
+            }
+            else
+                new_count = 1;
+        }
+        else if (kind == 1) {
+            new_rep = rep + 1;
+            if (new_rep > limit)
+                break;
+        }
+        else
+            break;  /* passes over mandatory segments: reported by the Python loop */
+        PyObject *check = PyTuple_GET_ITEM(row, 7);
+        if (!PyCFunction_Check(check) || PyCFunction_GET_SELF(check) == NULL
+            || Py_TYPE(PyCFunction_GET_SELF(check)) != &CheckerType)
+            break;
+        PyObject *ok = Checker_check((Checker *)PyCFunction_GET_SELF(check), els);
+        if (ok == NULL)
+            return NULL;
+        Py_DECREF(ok);  /* Py_True or Py_False: immortal enough, a reference is held by us */
+        if (ok != Py_True)
+            break;
+        if (new_count >= 0) {
+            PyObject *c = PyLong_FromSsize_t(new_count);
+            if (c == NULL)
+                return NULL;
+            PyObject *old = PyList_GET_ITEM(counts, depth);
+            PyList_SET_ITEM(counts, depth, c);
+            Py_DECREF(old);
+        }
+        if (PyList_Append(emitted, ev) < 0)
+            return NULL;
+        state = target;
+        rep = new_rep;
+        i++;
+    }
+    return Py_BuildValue("(nnn)", i, state, rep);
+}
+
+static PyMethodDef module_methods[] = {
+    {"advance", advance, METH_VARARGS,
+     "advance(batch, i, emitted, table, state, rep, counts, segment_type) -> (i, state, rep): "
+     "the validator's hot loop over segments that fit and pass their check"},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_c_segcheck",
-    "Fast element checks of X12 segments (see translators/x12/schema.py checker_spec).", -1, NULL,
+    "Fast element checks of X12 segments (see translators/x12/schema.py checker_spec).", -1,
+    module_methods,
 };
 
 PyMODINIT_FUNC

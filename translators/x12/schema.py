@@ -647,19 +647,21 @@ def checker_spec(sd: SegmentDef) -> tuple:
         for ed in sd.elements), _notes_spec(sd.notes))
 
 
-def _native_checker_class() -> Optional[type]:
-    """``_c_segcheck.Checker`` when it is built and not disabled by EDI_GATEWAY_PURE=1."""
+def _native() -> tuple[Optional[type], Optional[Callable[..., tuple[int, int, int]]]]:
+    """``_c_segcheck.Checker`` and ``_c_segcheck.advance`` when they are built and not
+    disabled by EDI_GATEWAY_PURE=1."""
     if os.environ.get("EDI_GATEWAY_PURE", "") not in ("", "0"):
-        return None
+        return None, None
     try:
         from translators.x12 import _c_segcheck  # type: ignore[attr-defined]
     except ImportError:
-        return None
-    return _c_segcheck.Checker  # type: ignore[no-any-return]
+        return None, None
+    return _c_segcheck.Checker, _c_segcheck.advance
 
 
-#: The C checker class, or None (then the regular expressions above are the fast path).
-NativeChecker = _native_checker_class()
+#: The C checker class, or None (then the regular expressions above are the fast path), and
+#: the validator's hot loop in C (translators/x12/validator.py), or None.
+NativeChecker, native_advance = _native()
 
 
 @functools.lru_cache(maxsize=1024)

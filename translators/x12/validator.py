@@ -30,6 +30,8 @@ where it is built, else joining the elements and one compiled-regex match of tha
 text (skipped when the same text was found valid before: a bounded set of recent
 valid texts is kept per run, so memory does not grow with the input).  Either only
 says "valid" when the detailed checks (``schema.check_segment``) would find nothing.
+Where the C module is built, runs of such segments are walked in C
+(``_c_segcheck.advance``: the same moves, stopping before anything else).
 """
 from __future__ import annotations
 
@@ -153,10 +155,21 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
             code = "1"
         return seg_finding(code, ev, detail=f"{tag} after {sc.nodes[st.state].tag}")
 
+    advance = _schema.native_advance
     for batch in batches:
         emitted: list[Event] = []
         emit = emitted.append
-        for ev in batch:
+        i = 0
+        n = len(batch)
+        while i < n:
+            if cur is not None and advance is not None:
+                # runs of segments that fit and pass their C check, in C (same moves)
+                i, state, rep = advance(batch, i, emitted, table, state, rep, counts, SegmentT)
+                trans = table[state]
+                if i >= n:
+                    break
+            ev = batch[i]
+            i += 1
             if type(ev) is SegmentT and cur is not None:
                 row = trans.get(ev[0])
                 if row is not None:
