@@ -196,10 +196,10 @@ def test_version_and_run_say_when_translators_are_not_compiled(tmp_path: pathlib
         assert "(translators: compiled)" in out.stdout
 
 
-def _canonical_from_source():  # type: ignore[no-untyped-def]
+def _canonical_from_source(name: str = "translators.canonical"):  # type: ignore[no-untyped-def]
     import importlib.util
-    spec = importlib.util.spec_from_file_location("_canonical_as_source",
-                                                  _native.source_path("translators.canonical"))
+    spec = importlib.util.spec_from_file_location("_" + name.replace(".", "_") + "_as_source",
+                                                  _native.source_path(name))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -226,24 +226,29 @@ def test_canonical_field_types_survive_compilation() -> None:
     for cls in classes:
         ours = {k: repr(v).replace("translators.canonical.", "")
                 for k, v in canonical._hints(cls).items()}
-        python = {k: repr(v).replace("_canonical_as_source.", "")
+        python = {k: repr(v).replace("_translators_canonical_as_source.", "")
                   for k, v in typing.get_type_hints(getattr(pure, cls.__name__),
                                                     globalns=vars(pure)).items()}
         assert ours == python, cls.__name__
 
 
-def test_spelled_out_inits_match_the_fields() -> None:
-    """canonical.py writes out __init__ for its hot classes (native when compiled): each must
-    take exactly the dataclass fields, in order, with the same defaults, and give every list
-    field a fresh list (checked on the source, whichever build is in use)."""
+@pytest.mark.parametrize("name, expected", [
+    ("translators.canonical", {"ProductId", "ShipItem", "Pack", "OrderLine", "Party", "PurchaseOrder",
+                               "OrderResponse", "ShipNotice"}),
+    ("translators.pipeline", {"Item"}),
+])
+def test_spelled_out_inits_match_the_fields(name: str, expected: set[str]) -> None:
+    """canonical.py and pipeline.py write out __init__ for their hot classes (native when
+    compiled): each must take exactly the dataclass fields, in order, with the same defaults,
+    and give every list field a fresh list (checked on the source, whichever build is in use)."""
     import dataclasses
     import inspect
 
     import ast
-    tree = ast.parse(_native.source_path("translators.canonical").read_text(encoding="utf-8"))
+    tree = ast.parse(_native.source_path(name).read_text(encoding="utf-8"))
     spelled = {node.name for node in tree.body if isinstance(node, ast.ClassDef)
                and any(isinstance(f, ast.FunctionDef) and f.name == "__init__" for f in node.body)}
-    source = _canonical_from_source()
+    source = _canonical_from_source(name)
     checked = []
     for cls in [getattr(source, name) for name in sorted(spelled)]:
         if not dataclasses.is_dataclass(cls):
@@ -268,7 +273,7 @@ def test_spelled_out_inits_match_the_fields() -> None:
             else:
                 assert value == required.get(f.name, f.default), (cls.__name__, f.name)
         checked.append(cls.__name__)
-    assert {"ProductId", "ShipItem", "Pack", "OrderLine", "Party"} <= set(checked), checked
+    assert expected <= set(checked), checked
 
 
 def test_model_objects_copy_deepcopy_and_pickle() -> None:

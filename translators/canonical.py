@@ -173,6 +173,26 @@ class PurchaseOrder(_Model):
     lines: list[OrderLine] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def __init__(self, number: str, date: _dt.date, purpose: str = "original",
+                 order_type: str = "standalone", currency: Optional[str] = None,
+                 release_number: Optional[str] = None,
+                 requested_delivery_date: Optional[_dt.date] = None,
+                 requested_ship_date: Optional[_dt.date] = None,
+                 parties: Optional[list[Party]] = None, references: Optional[list[Reference]] = None,
+                 lines: Optional[list[OrderLine]] = None, notes: Optional[list[str]] = None) -> None:
+        self.number = number
+        self.date = date
+        self.purpose = purpose
+        self.order_type = order_type
+        self.currency = currency
+        self.release_number = release_number
+        self.requested_delivery_date = requested_delivery_date
+        self.requested_ship_date = requested_ship_date
+        self.parties = [] if parties is None else parties
+        self.references = [] if references is None else references
+        self.lines = [] if lines is None else lines
+        self.notes = [] if notes is None else notes
+
 
 @dataclass(slots=True)
 class ResponseLine(_Model):
@@ -219,6 +239,23 @@ class OrderResponse(_Model):
     references: list[Reference] = field(default_factory=list)
     lines: list[ResponseLine] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def __init__(self, number: str, date: _dt.date, order_number: str, status: str,
+                 order_date: Optional[_dt.date] = None, purpose: str = "original",
+                 currency: Optional[str] = None, parties: Optional[list[Party]] = None,
+                 references: Optional[list[Reference]] = None,
+                 lines: Optional[list[ResponseLine]] = None, notes: Optional[list[str]] = None) -> None:
+        self.number = number
+        self.date = date
+        self.order_number = order_number
+        self.status = status
+        self.order_date = order_date
+        self.purpose = purpose
+        self.currency = currency
+        self.parties = [] if parties is None else parties
+        self.references = [] if references is None else references
+        self.lines = [] if lines is None else lines
+        self.notes = [] if notes is None else notes
 
 
 @dataclass(slots=True)
@@ -311,6 +348,32 @@ class ShipNotice(_Model):
     parties: list[Party] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     orders: list[ShipmentOrder] = field(default_factory=list)
+
+    def __init__(self, number: str, date: _dt.date, purpose: str = "original",
+                 shipped_date: Optional[_dt.date] = None,
+                 estimated_delivery_date: Optional[_dt.date] = None, carrier: Optional[str] = None,
+                 carrier_name: Optional[str] = None, transport_mode: Optional[str] = None,
+                 tracking_number: Optional[str] = None, bill_of_lading: Optional[str] = None,
+                 gross_weight: Optional[Decimal] = None, weight_unit: Optional[str] = None,
+                 package_count: Optional[Decimal] = None, parties: Optional[list[Party]] = None,
+                 references: Optional[list[Reference]] = None,
+                 orders: Optional[list[ShipmentOrder]] = None) -> None:
+        self.number = number
+        self.date = date
+        self.purpose = purpose
+        self.shipped_date = shipped_date
+        self.estimated_delivery_date = estimated_delivery_date
+        self.carrier = carrier
+        self.carrier_name = carrier_name
+        self.transport_mode = transport_mode
+        self.tracking_number = tracking_number
+        self.bill_of_lading = bill_of_lading
+        self.gross_weight = gross_weight
+        self.weight_unit = weight_unit
+        self.package_count = package_count
+        self.parties = [] if parties is None else parties
+        self.references = [] if references is None else references
+        self.orders = [] if orders is None else orders
 
 
 @dataclass(slots=True)

@@ -40,6 +40,27 @@ class Item:
     document: Optional[canonical.Document] = None
     findings: list[Finding] = field(default_factory=list)
 
+    def __init__(self, kind: str, standard: str, version: str = "", transaction_set: str = "",
+                 sender: tuple[str, str] = ("", ""), receiver: tuple[str, str] = ("", ""),
+                 interchange: Optional[str] = None, group: Optional[str] = None,
+                 transaction: Optional[str] = None, test: bool = False,
+                 document: Optional[canonical.Document] = None,
+                 findings: Optional[list[Finding]] = None) -> None:
+        # written out: native when compiled (one per transaction); tests/test_native.py
+        # checks it against the fields
+        self.kind = kind
+        self.standard = standard
+        self.version = version
+        self.transaction_set = transaction_set
+        self.sender = sender
+        self.receiver = receiver
+        self.interchange = interchange
+        self.group = group
+        self.transaction = transaction
+        self.test = test
+        self.document = document
+        self.findings = [] if findings is None else findings
+
     @property
     def has_errors(self) -> bool:
         return any(f.severity == ERROR for f in self.findings)

@@ -270,6 +270,7 @@ class TransactionSchema:
             raise ValueError(f"{version}/{set_id}: a transaction must start with ST and end with SE")
         self.nodes: tuple[Node, ...] = tuple(nodes)
         self.loops: tuple[Loop, ...] = tuple(loops)
+        self.max_depth = max((lp.depth for lp in loops), default=0)  # deepest loop nesting
         self.tags: frozenset[str] = frozenset(n.tag for n in nodes)
         first_pos: dict[str, int] = {}
         for n in nodes:

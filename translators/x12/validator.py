@@ -93,7 +93,7 @@ class _Set:
     def __init__(self, sc: _schema.TransactionSchema, component: str, repetition: Optional[str]) -> None:
         self.schema = sc
         self.state = 0  # node last matched (kept up to date on the error paths only)
-        self.counts = [1] * (max((lp.depth for lp in sc.loops), default=0) + 1)  # loop iterations by depth
+        self.counts = [1] * (sc.max_depth + 1)  # loop iterations by depth
         self.errors = False
         self.component = component
         self.repetition = repetition

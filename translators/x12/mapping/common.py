@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, NamedTuple, Optional, Sequence
 
 from translators.canonical import Contact, Party, ProductId, Reference
 from translators.codes import FromCode, ToCode, from_code_for, invert, to_code_for
@@ -23,14 +22,14 @@ from translators.x12.events import Delimiters, Segment
 
 # --------------------------------------------------------------------------- context / error
 
-@dataclass(frozen=True, slots=True)
-class MappingContext:
-    """What a mapper knows about the transaction besides its body segments."""
+class MappingContext(NamedTuple):
+    """What a mapper knows about the transaction besides its body segments (a named tuple:
+    one is made per transaction, cheaply, and nothing changes it)."""
 
     set_id: str  # ST01
     control_number: str = ""  # ST02
     version: str = "004010"  # ST03 / GS08
-    delimiters: Delimiters = field(default_factory=Delimiters)
+    delimiters: Delimiters = Delimiters()  # frozen: one shared default is safe
     encoding: str = "ascii"  # InterchangeStart.encoding
     interchange: Optional[str] = None  # ISA13, for error positions
     group: Optional[str] = None  # GS06, for error positions
