@@ -327,6 +327,7 @@ def _paths(st: _State, ctx: MappingContext) -> dict[str, list[_Node]]:
     by_id = st.by_id
     paths: dict[str, list[_Node]] = {}
     through: dict[str, list[_Node]] = {}  # hl id -> its path plus itself, once computed
+    root: list[_Node] = []
 
     def down_to(up: _Node) -> list[_Node]:
         path = through.get(up.hl_id)
@@ -336,7 +337,17 @@ def _paths(st: _State, ctx: MappingContext) -> dict[str, list[_Node]]:
         return path
 
     for node in st.nodes:
-        if node.hl_id in paths:
+        hl_id = node.hl_id
+        if hl_id in paths:
+            continue
+        # the usual order: a root, or a parent already placed
+        if not node.parent:
+            paths[hl_id] = root
+            continue
+        up = by_id.get(node.parent)
+        if up is not None and up is not node and up.hl_id in paths:
+            path = through.get(up.hl_id)
+            paths[hl_id] = path if path is not None else down_to(up)
             continue
         pending = [node]
         seen = {node.hl_id}
