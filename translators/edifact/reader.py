@@ -54,13 +54,18 @@ keeps a bounded cache, per set of service characters, of segment text (up to
 256 characters) -> parsed elements, in two generations of 4096 texts, so
 identical segments share one ``elements`` list: events are read-only for every
 consumer, and the message validator uses that identity to skip checks it has
-already made.
+already made.  A text found in the old generation is moved back to the young one.
+
+Hot loop
+--------
+Runs of ordinary in-message segments of such blocks are read by
+``translators/edifact/_tokenize.py`` or, when it is built, its C twin
+``_c_tokenize.c`` (``NATIVE`` says which; ``EDI_GATEWAY_PURE=1`` forces the
+Python one).  Both give the same events and share the same lists.
 """
 from __future__ import annotations
 
 import re
-from itertools import accumulate, compress, repeat
-from operator import add, itemgetter, not_
 from typing import BinaryIO, Iterable, Iterator, Optional, Union
 
 from translators.edifact.events import (
@@ -68,7 +73,15 @@ from translators.edifact.events import (
     MessageEnd, MessageStart, Segment, ServiceChars,
 )
 from translators.findings import WARNING, EDIError, Finding, Position
+from translators.edifact import _tokenize
+from translators.extensions import pick
 from translators.gcpause import gc_paused, untrack_events
+
+
+#: ``body_segments`` (translators/edifact/_tokenize.py or its C twin) and whether it is the
+#: C one.
+_body_segments, NATIVE = pick("translators.edifact._c_tokenize", "body_segments",
+                              _tokenize.body_segments)
 
 #: UNB S001 0001 -> Python codec.
 ENCODINGS: dict[str, str] = {
@@ -90,7 +103,6 @@ _UTF8_SEQ = rb"(?:[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\
 _UTF8_SEQ_RE = re.compile(_UTF8_SEQ)
 _UTF8_LEAD_RE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")  # cheap first test for the above
 
-_tuple_new = tuple.__new__
 SERVICE_KINDS = {"UNH": 1, "UNT": 2, "UNG": 3, "UNE": 4, "UNZ": 5, "UNB": 6, "UNA": 7}
 _TAG_RE = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
 _BOM = b"\xef\xbb\xbf"
@@ -100,7 +112,6 @@ _TAG_CACHE_LIMIT = 4096
 _PARSE_CACHE_LIMIT = 4096  # segment texts whose parsed elements are kept (per generation)
 _PARSE_CACHE_TEXT = 256  # longer segment texts are not kept
 _CACHES_LIMIT = 4  # sets of service characters with a parse cache
-_first = itemgetter(0)
 _PH_BASE = 0x01  # placeholders for released service characters: C0 controls, invalid in data
 # (a segment holding one is flagged as suspicious and parsed by the careful parser instead)
 
@@ -642,69 +653,59 @@ class EdifactReader:
         if wide or not clean or suspicious or sx.rep is not None:
             return self._segments_general(parts, base, out, wide, step, clean, suspicious, released,
                                           utf8)
-        # The common case, done a block at a time with C-level maps: split every part, look
-        # the tags up, and emit runs of ordinary in-message segments in one go; only the
-        # "special" parts (service segments, unknown tags, released characters) take the
-        # per-segment path.
-        n = len(parts)
-        e, c, r = sx.e, sx.c, (sx.r if released else None)
+        # The common case: runs of ordinary in-message segments are read by
+        # translators/edifact/_tokenize.py (or its C twin), which stops at every "special"
+        # part (service segments, unknown tags, released characters, an empty part, a parse
+        # cache to age); those take the per-segment path below.
         # Identical segment texts recur a lot (qualifiers, units, dates, codes): their element
         # lists are parsed once and shared (events are read-only), which also lets the message
-        # validator remember them as checked.  Released segments are cached when the careful
-        # parse found nothing to report; the others stay "special" (see below).
+        # validator remember them as checked.
+        n = len(parts)
+        e, c, r = sx.e, sx.c, (sx.r if released else None)
         pc = sx.cache
-        cache = pc.young
-        els: list = list(map(cache.get, parts))
-        parsed_at: dict[int, _Parsed] = {}
-        for i in compress(range(n), map(not_, els)):
-            p = parts[i]
-            elements = cache.get(p)  # the same text earlier in this block
-            if elements is None:
-                elements = pc.old.get(p)
-                if elements is None:
-                    if r is not None and r in p:
-                        elements, _, parsed = self._careful(p, sx, False)
-                        if parsed is not None:
-                            parsed_at[i] = parsed
-                            els[i] = elements
-                            continue
-                    else:
-                        elements = [x.split(c) for x in p.split(e)]
-                if len(p) <= _PARSE_CACHE_TEXT:
-                    if len(cache) >= _PARSE_CACHE_LIMIT:
-                        cache = pc.age()
-                    cache[p] = elements
-            els[i] = elements
-        tags = list(map(_first, map(_first, els)))
         kinds = self._kinds
-        ks = list(map(kinds.get, tags, repeat(-2, n)))
-        starts = list(map(add, accumulate(map(len, parts), initial=base), range(0, n * step, step)))
-        special = set(compress(range(n), ks))
-        if parsed_at:
-            special.update(parsed_at)
-        new = _tuple_new
-        extend = out.extend
-        done = 0
-        for i in sorted(special) + [n]:
-            if i > done:  # a run of ordinary segments
-                if self._in_msg:
-                    segpos = self._segpos
-                    extend(map(new, repeat(Segment), zip(
-                        tags[done:i], els[done:i], starts[done:i],
-                        range(segpos + 1, segpos + 1 + i - done), repeat(None))))
-                    self._segpos = segpos + i - done
-                else:
-                    for j in range(done, i):
-                        self._outside(out, tags[j], starts[j])
-            if i == n:
-                break
+        fast = _body_segments
+        i = 0
+        off = base
+        while True:
+            if self._in_msg:
+                i, off, self._segpos = fast(parts, i, off, step, e, c, r, pc.young, pc.old, kinds,
+                                            _PARSE_CACHE_TEXT, _PARSE_CACHE_LIMIT, self._segpos,
+                                            out, Segment)
+            if i >= n:
+                return None
             p = parts[i]
-            stop = self._one(out, p, els[i], None, parsed_at.get(i), False, starts[i],
-                             starts[i] + len(p) + step, step, base)
+            elements, parsed = self._lookup(p, sx, r)
+            end = off + len(p) + step
+            stop = self._one(out, p, elements, None, parsed, False, off, end, step, base)
             if stop is not None:
                 return stop
-            done = i + 1
-        return None
+            off = end
+            i += 1
+
+    def _lookup(self, p: str, sx: _Syntax, r: Optional[str]) -> tuple[list[list[str]],
+                                                                    Optional[_Parsed]]:
+        """The elements of one segment text of the lean path, through the parse cache (the
+        same rules as translators/edifact/_tokenize.py, plus ageing and the careful parser);
+        a released text is cached when the careful parse found nothing to report."""
+        pc = sx.cache
+        elements = pc.young.get(p)
+        if elements is not None:
+            return elements, None
+        elements = pc.old.get(p)
+        if elements is None:
+            if r is not None and r in p:
+                elements, _, parsed = self._careful(p, sx, False)
+                if parsed is not None:
+                    return elements, parsed
+            else:
+                elements = [x.split(sx.c) for x in p.split(sx.e)]
+        if len(p) <= _PARSE_CACHE_TEXT:
+            young = pc.young
+            if len(young) >= _PARSE_CACHE_LIMIT:
+                young = pc.age()
+            young[p] = elements
+        return elements, None
 
     def _segments_general(self, parts: list[str], base: int, out: list[Event], wide: bool,
                           step: int, clean: bool, suspicious: bool, released: bool,

@@ -1,0 +1,232 @@
+/* C twin of translators/edifact/_tokenize.py: body_segments (see there for the contract).
+ *
+ * Memory safety: every argument is type-checked; a part that is not an exact str, a cached
+ * entry of an unexpected shape or a separator that is not one character stops the run (the
+ * Python path handles it); all indexes are bounded by the part's length; every reference
+ * taken is released on every path.  No Python code can run inside the loop (exact str keys
+ * in exact dicts: hashing and comparison are C), so nothing changes under us; the list size
+ * is re-read at every step anyway.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+/* First index >= start and < end of ch in data, or -1. */
+static Py_ssize_t
+find(int kind, const void *data, Py_ssize_t start, Py_ssize_t end, Py_UCS4 ch)
+{
+    if (kind == PyUnicode_1BYTE_KIND) {
+        if (ch > 0xff || start >= end)
+            return -1;
+        const Py_UCS1 *p = (const Py_UCS1 *)data;
+        const Py_UCS1 *hit = memchr(p + start, (int)ch, (size_t)(end - start));
+        return hit ? hit - p : -1;
+    }
+    for (Py_ssize_t k = start; k < end; k++)
+        if (PyUnicode_READ(kind, data, k) == ch)
+            return k;
+    return -1;
+}
+
+static Py_ssize_t
+count(int kind, const void *data, Py_ssize_t start, Py_ssize_t end, Py_UCS4 ch)
+{
+    Py_ssize_t n = 0;
+    while ((start = find(kind, data, start, end, ch)) >= 0) {
+        n++;
+        start++;
+    }
+    return n;
+}
+
+#define NO_SEP ((Py_UCS4)-1)
+
+/* part[start:end].split(sep) as a new list, each piece split again on sub unless sub is
+ * NO_SEP; NULL with an exception set on failure. */
+static PyObject *
+split(PyObject *part, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, Py_UCS4 sep,
+      Py_UCS4 sub)
+{
+    PyObject *list = PyList_New(count(kind, data, start, end, sep) + 1);
+    if (list == NULL)
+        return NULL;
+    Py_ssize_t k = 0;
+    for (;;) {
+        Py_ssize_t stop = find(kind, data, start, end, sep);
+        Py_ssize_t piece_end = stop < 0 ? end : stop;
+        PyObject *item = sub == NO_SEP ? PyUnicode_Substring(part, start, piece_end)
+                                       : split(part, kind, data, start, piece_end, sub, NO_SEP);
+        if (item == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, k++, item);
+        if (stop < 0)
+            return list;
+        start = stop + 1;
+    }
+}
+
+/* [x.split(c) for x in part.split(e)], or NULL with an exception set. */
+static PyObject *
+elements_of(PyObject *part, Py_UCS4 e, Py_UCS4 c)
+{
+    return split(part, PyUnicode_KIND(part), PyUnicode_DATA(part), 0, PyUnicode_GET_LENGTH(part),
+                 e, c);
+}
+
+/* The one character of s, or NO_SEP when s is not a one-character str. */
+static Py_UCS4
+single(PyObject *s)
+{
+    if (!PyUnicode_Check(s) || PyUnicode_READY(s) < 0 || PyUnicode_GET_LENGTH(s) != 1) {
+        PyErr_Clear();
+        return NO_SEP;
+    }
+    return PyUnicode_READ_CHAR(s, 0);
+}
+
+/* The tag (borrowed) of an element list when it has the shape the reader builds, else NULL. */
+static PyObject *
+tag_of(PyObject *el)
+{
+    if (!PyList_CheckExact(el) || PyList_GET_SIZE(el) < 1)
+        return NULL;
+    PyObject *first = PyList_GET_ITEM(el, 0);
+    if (!PyList_CheckExact(first) || PyList_GET_SIZE(first) < 1)
+        return NULL;
+    PyObject *tag = PyList_GET_ITEM(first, 0);
+    return PyUnicode_CheckExact(tag) ? tag : NULL;
+}
+
+/* 1 when kinds[tag] is the int 0 (an ordinary segment), 0 when not, -1 on error. */
+static int
+ordinary(PyObject *kinds, PyObject *tag)
+{
+    PyObject *kind = PyDict_GetItemWithError(kinds, tag);  /* borrowed */
+    if (kind == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    if (!PyLong_CheckExact(kind))
+        return 0;
+    int overflow = 0;
+    long kv = PyLong_AsLongAndOverflow(kind, &overflow);
+    if (kv == -1 && PyErr_Occurred())
+        return -1;
+    return kv == 0 && !overflow;
+}
+
+static PyObject *
+body_segments(PyObject *self, PyObject *args)
+{
+    PyObject *parts, *es, *cs, *rs, *young, *old, *kinds, *out, *segtype;
+    Py_ssize_t i, off, step, textmax, cachemax, pos;
+    if (!PyArg_ParseTuple(args, "O!nnnUUOO!O!O!nnnO!O:body_segments",
+                          &PyList_Type, &parts, &i, &off, &step, &es, &cs, &rs,
+                          &PyDict_Type, &young, &PyDict_Type, &old, &PyDict_Type, &kinds,
+                          &textmax, &cachemax, &pos, &PyList_Type, &out, &segtype))
+        return NULL;
+    if (!PyType_Check(segtype) || !PyType_IsSubtype((PyTypeObject *)segtype, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "body_segments: segment type must be a tuple subclass");
+        return NULL;
+    }
+    if (rs != Py_None && !PyUnicode_Check(rs)) {
+        PyErr_SetString(PyExc_TypeError, "body_segments: release must be a str or None");
+        return NULL;
+    }
+    PyTypeObject *st = (PyTypeObject *)segtype;
+    if (i < 0)
+        i = 0;
+    Py_UCS4 e = single(es), c = single(cs);
+    Py_UCS4 r = rs == Py_None ? NO_SEP : single(rs);
+    /* other separators, or a release "character" of another length: the Python path */
+    if (e == NO_SEP || c == NO_SEP || (rs != Py_None && r == NO_SEP))
+        return Py_BuildValue("(nnn)", i, off, pos);
+
+    while (i < PyList_GET_SIZE(parts)) {
+        PyObject *part = PyList_GET_ITEM(parts, i);
+        if (!PyUnicode_CheckExact(part))
+            break;
+        if (PyUnicode_READY(part) < 0)
+            return NULL;
+        Py_ssize_t n = PyUnicode_GET_LENGTH(part);
+        if (n == 0)
+            break;
+        PyObject *el = PyDict_GetItemWithError(young, part);  /* borrowed */
+        int insert = 0;
+        if (el != NULL) {
+            Py_INCREF(el);
+        } else {
+            if (PyErr_Occurred())
+                return NULL;
+            el = PyDict_GetItemWithError(old, part);
+            if (el != NULL) {
+                Py_INCREF(el);
+            } else {
+                if (PyErr_Occurred())
+                    return NULL;
+                if (rs != Py_None && find(PyUnicode_KIND(part), PyUnicode_DATA(part), 0, n, r) >= 0)
+                    break;  /* released characters: the careful parser */
+                el = elements_of(part, e, c);
+                if (el == NULL)
+                    return NULL;
+            }
+            insert = n <= textmax;
+        }
+        PyObject *tag = tag_of(el);
+        int ok = tag == NULL ? 0 : ordinary(kinds, tag);
+        if (ok == 1 && insert) {
+            if (PyDict_GET_SIZE(young) >= cachemax)
+                ok = 0;  /* the cache must age first: the Python path does it */
+            else if (PyDict_SetItem(young, part, el) < 0)
+                ok = -1;
+        }
+        if (ok != 1) {
+            Py_DECREF(el);
+            if (ok < 0)
+                return NULL;
+            break;
+        }
+        PyObject *offset = PyLong_FromSsize_t(off);
+        PyObject *position = PyLong_FromSsize_t(pos + 1);
+        PyObject *seg = (offset && position) ? st->tp_alloc(st, 5) : NULL;
+        if (seg == NULL) {
+            Py_XDECREF(offset);
+            Py_XDECREF(position);
+            Py_DECREF(el);
+            return NULL;
+        }
+        Py_INCREF(tag);
+        Py_INCREF(Py_None);
+        PyTuple_SET_ITEM(seg, 0, tag);
+        PyTuple_SET_ITEM(seg, 1, el);  /* steals el */
+        PyTuple_SET_ITEM(seg, 2, offset);
+        PyTuple_SET_ITEM(seg, 3, position);
+        PyTuple_SET_ITEM(seg, 4, Py_None);
+        int rc = PyList_Append(out, seg);
+        Py_DECREF(seg);
+        if (rc < 0)
+            return NULL;
+        pos += 1;
+        i += 1;
+        off += n + step;
+    }
+    return Py_BuildValue("(nnn)", i, off, pos);
+}
+
+static PyMethodDef methods[] = {
+    {"body_segments", body_segments, METH_VARARGS,
+     "body_segments(parts, i, off, step, e, c, r, young, old, kinds, textmax, cachemax, pos,"
+     " out, Segment) -> (i, off, pos); see translators/edifact/_tokenize.py"},
+    {NULL, NULL, 0, NULL}
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "translators.edifact._c_tokenize",
+    "C twin of translators.edifact._tokenize (the EDIFACT reader's hot loop).", -1, methods
+};
+
+PyMODINIT_FUNC
+PyInit__c_tokenize(void)
+{
+    return PyModule_Create(&module);
+}
