@@ -243,3 +243,22 @@ def test_malformed_arguments_raise_type_error_only() -> None:
     assert _c.body_segments(["AB+1"], -4, 0, 1, "+", ":", None, {}, {}, kinds, 256, 10, 0, out,
                             Segment) == (1, 5, 1)
     assert any(type(e) is Segment for e in chunked(GOOD, 1 << 16))  # the reader still works
+
+
+# ----------------------------------------------------------------------------- block filter
+
+@settings(max_examples=150, deadline=None)
+@given(syntax_id=st.sampled_from(sorted(reader.ENCODINGS) + ["XXXX"]),
+       una=st.sampled_from(["UNA:+.? '", "UNA\x1f\x1d.\x07 \x1c", "UNA\xa7\xb6.# \xa4"]),
+       raw=st.binary(max_size=40))
+def test_byte_filter_finds_what_the_suspect_regex_finds(syntax_id: str, una: str,
+                                                        raw: bytes) -> None:
+    """The reader filters whole blocks with bytes.translate(None, plain) where the regex
+    ``suspect`` would search the decoded text (a byte is a character in the single-byte
+    codecs; UTF-8 blocks use it only when they are ASCII)."""
+    chars, reserved, _ = reader.parse_una(una.encode("latin-1"))
+    sx = reader._Syntax(chars, syntax_id, reserved)
+    if sx.wide and not raw.isascii():
+        raw = bytes(b & 0x7F for b in raw)
+    want = sx.suspect.search(raw.decode(sx.enc, "surrogateescape")) is not None
+    assert bool(raw.translate(None, sx.plain)) is want
