@@ -262,3 +262,21 @@ def test_byte_filter_finds_what_the_suspect_regex_finds(syntax_id: str, una: str
         raw = bytes(b & 0x7F for b in raw)
     want = sx.suspect.search(raw.decode(sx.enc, "surrogateescape")) is not None
     assert bool(raw.translate(None, sx.plain)) is want
+
+
+def test_c_loop_untracks_what_it_makes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The C loop's segments and fresh element lists leave the cyclic collector's care at
+    once (translators/_c_untrack.c would untrack them later); the twin's stay tracked until
+    untrack_events, which is turned off here."""
+    import gc
+
+    from translators import gcpause
+    monkeypatch.setattr(reader, "untrack_events", gcpause._keep_tracked)
+    data = interchange("BGM+220+1+9\nDTM+137:1:102\nQTY+21:5:PCE\nQTY+21:6:PCE")
+    native, pure = both(lambda: chunked(data, 1 << 16), monkeypatch)
+    assert native == pure
+    segs_c = [s for s in native if isinstance(s, Segment)]
+    segs_p = [s for s in pure if isinstance(s, Segment)]
+    assert len(segs_c) == 4 and not any(gc.is_tracked(s) or gc.is_tracked(s.elements)
+                                        or any(map(gc.is_tracked, s.elements)) for s in segs_c)
+    assert all(gc.is_tracked(s) and gc.is_tracked(s.elements) for s in segs_p)

@@ -42,7 +42,9 @@ count(int kind, const void *data, Py_ssize_t start, Py_ssize_t end, Py_UCS4 ch)
 #define NO_SEP ((Py_UCS4)-1)
 
 /* part[start:end].split(sep) as a new list, each piece split again on sub unless sub is
- * NO_SEP; NULL with an exception set on failure. */
+ * NO_SEP; NULL with an exception set on failure.  The lists hold only str (or such lists):
+ * they are untracked by the cyclic collector at once, as translators/_c_untrack.c would do
+ * with them later (see there). */
 static PyObject *
 split(PyObject *part, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, Py_UCS4 sep,
       Py_UCS4 sub)
@@ -61,8 +63,10 @@ split(PyObject *part, int kind, const void *data, Py_ssize_t start, Py_ssize_t e
             return NULL;
         }
         PyList_SET_ITEM(list, k++, item);
-        if (stop < 0)
+        if (stop < 0) {
+            PyObject_GC_UnTrack(list);
             return list;
+        }
         start = stop + 1;
     }
 }
@@ -202,6 +206,8 @@ body_segments(PyObject *self, PyObject *args)
         PyTuple_SET_ITEM(seg, 2, offset);
         PyTuple_SET_ITEM(seg, 3, position);
         PyTuple_SET_ITEM(seg, 4, Py_None);
+        if (!PyObject_GC_IsTracked(el) && st->tp_dictoffset == 0)
+            PyObject_GC_UnTrack(seg);  /* acyclic: str, untracked list, int, int, None */
         int rc = PyList_Append(out, seg);
         Py_DECREF(seg);
         if (rc < 0)
