@@ -82,27 +82,36 @@ _TAGS = ["QTY", "DTM", "LIN", "".join(["Q", "TY"])]  # the last: equal to QTY, a
 
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3),
                           st.sampled_from([None, {}, {1: [["a"], ["b"]]}])), max_size=12),
-       st.dictionaries(st.integers(0, 3), st.integers(0, 3), max_size=4))
-def test_scan_identical(spec: list, remembered: dict) -> None:
+       st.dictionaries(st.integers(0, 3), st.integers(0, 3), max_size=4),
+       st.integers(0, 8))
+def test_scan_identical(spec: list, remembered: dict, limit: int) -> None:
     held = [Segment(_TAGS[t], _POOL[p], 0, 1, rep) for t, p, rep in spec]
     known = {id(_POOL[p]): _TAGS[t] for p, t in remembered.items()}
-    got = _c.scan(held, known, Segment)
-    assert got == _scan.scan(held, known, Segment)
-    tags, unknown = got
+    got = _c.scan(held, known, limit, Segment)
+    assert got == _scan.scan(held, known, limit, Segment)
+    tags, unknown, small = got
     assert list(tags) == [s.tag for s in held]
     if unknown is not None:
         assert all(known.get(id(held[k].elements)) is not held[k].tag for k in unknown)
+        assert small == [sum(len(v) for c in held[k].elements for v in c) <= limit
+                         for k in unknown]
+    else:
+        assert small == []
 
 
 def test_scan_leaves_other_items_to_the_twin_and_checks_arguments() -> None:
     seg = Segment("QTY", _POOL[0], 0, 1)
-    assert _c.scan([seg, ("QTY", _POOL[0], 0, 1, None)], {}, Segment) is None
-    assert _c.scan([seg._replace(repeats=[1])], {}, Segment) is None
-    assert _c.scan([], {}, Segment) == ((), [])
+    assert _c.scan([seg, ("QTY", _POOL[0], 0, 1, None)], {}, 9, Segment) is None
+    assert _c.scan([seg._replace(repeats=[1])], {}, 9, Segment) is None
+    for odd in ([["QTY"], ("21",)], [["QTY"], [21]], (["QTY"],)):  # not lists of lists of str
+        assert _c.scan([seg, seg._replace(elements=odd)], {}, 9, Segment) is None
+        assert _scan.scan([seg._replace(elements=odd)], {}, 9, Segment)[2] == [
+            _scan.small(odd, 9)]
+    assert _c.scan([], {}, 9, Segment) == ((), [], [])
     with pytest.raises(TypeError):
-        _c.scan((seg,), {}, Segment)
+        _c.scan((seg,), {}, 9, Segment)
     with pytest.raises(TypeError):
-        _c.scan([seg], {}, int)
+        _c.scan([seg], {}, 9, int)
     with pytest.raises(TypeError):
         _c.others(None, Segment)
 

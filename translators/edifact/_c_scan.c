@@ -32,12 +32,35 @@ others(PyObject *self, PyObject *args)
     return out;
 }
 
+/* 1 when the values of an element list (a list of lists of str) hold at most limit
+ * characters, 0 when more, -1 when it has another shape (the Python twin decides then). */
+static int
+small(PyObject *elements, Py_ssize_t limit)
+{
+    if (!PyList_CheckExact(elements))
+        return -1;
+    Py_ssize_t total = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(elements); i++) {
+        PyObject *comps = PyList_GET_ITEM(elements, i);
+        if (!PyList_CheckExact(comps))
+            return -1;
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(comps); j++) {
+            PyObject *value = PyList_GET_ITEM(comps, j);
+            if (!PyUnicode_CheckExact(value))
+                return -1;
+            total += PyUnicode_GET_LENGTH(value);
+        }
+    }
+    return total <= limit;
+}
+
 static PyObject *
 scan(PyObject *self, PyObject *args)
 {
     PyObject *held, *known, *segtype;
-    if (!PyArg_ParseTuple(args, "O!O!O:scan", &PyList_Type, &held, &PyDict_Type, &known,
-                          &segtype))
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "O!O!nO:scan", &PyList_Type, &held, &PyDict_Type, &known,
+                          &limit, &segtype))
         return NULL;
     if (!PyType_Check(segtype) || !PyType_IsSubtype((PyTypeObject *)segtype, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "scan: segment type must be a tuple subclass");
@@ -54,8 +77,9 @@ scan(PyObject *self, PyObject *args)
     }
     PyObject *tags = PyTuple_New(n);
     PyObject *unknown = PyList_New(0);
+    PyObject *smalls = PyList_New(0);
     int repeats = 0;
-    if (tags == NULL || unknown == NULL)
+    if (tags == NULL || unknown == NULL || smalls == NULL)
         goto fail;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *seg = PyList_GET_ITEM(held, i);
@@ -76,8 +100,16 @@ scan(PyObject *self, PyObject *args)
             continue;
         if (found == NULL && PyErr_Occurred())
             goto fail;
+        int is_small = small(PyTuple_GET_ITEM(seg, 1), limit);
+        if (is_small < 0) {  /* an odd element list: the Python twin */
+            Py_DECREF(tags);
+            Py_DECREF(unknown);
+            Py_DECREF(smalls);
+            Py_RETURN_NONE;
+        }
         PyObject *index = PyLong_FromSsize_t(i);
-        if (index == NULL || PyList_Append(unknown, index) < 0) {
+        if (index == NULL || PyList_Append(unknown, index) < 0
+                || PyList_Append(smalls, is_small ? Py_True : Py_False) < 0) {
             Py_XDECREF(index);
             goto fail;
         }
@@ -85,12 +117,17 @@ scan(PyObject *self, PyObject *args)
     }
     if (repeats) {
         Py_DECREF(unknown);
-        return Py_BuildValue("(NO)", tags, Py_None);
+        Py_DECREF(smalls);
+        smalls = PyList_New(0);
+        if (smalls == NULL)
+            goto fail;
+        return Py_BuildValue("(NON)", tags, Py_None, smalls);
     }
-    return Py_BuildValue("(NN)", tags, unknown);
+    return Py_BuildValue("(NNN)", tags, unknown, smalls);
 fail:
     Py_XDECREF(tags);
     Py_XDECREF(unknown);
+    Py_XDECREF(smalls);
     return NULL;
 }
 
@@ -99,7 +136,8 @@ static PyMethodDef methods[] = {
      "others(events, Segment) -> indexes of the events that are not segments;"
      " see translators/edifact/_scan.py"},
     {"scan", scan, METH_VARARGS,
-     "scan(held, known, Segment) -> (tags, indexes not known, or None) or None;"
+     "scan(held, known, limit, Segment) -> (tags, indexes not known or None, small flags)"
+     " or None;"
      " see translators/edifact/_scan.py"},
     {NULL, NULL, 0, NULL}
 };

@@ -52,7 +52,6 @@ element lists are not remembered) are translators/edifact/_scan.py or its C twin
 """
 from __future__ import annotations
 
-from itertools import chain
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from translators.edifact import _scan as _scan_twins
@@ -100,10 +99,7 @@ def _accept(elements: list[list[str]]) -> bool:
 
 def _small(elements: list[list[str]]) -> bool:
     """Whether an element list is small enough to be remembered (memory stays bounded)."""
-    try:
-        return sum(map(len, chain.from_iterable(elements))) <= KNOWN_ELEMENTS_TEXT
-    except TypeError:
-        return False
+    return _scan_twins.small(elements, KNOWN_ELEMENTS_TEXT)
 
 
 class _Memory:
@@ -202,21 +198,21 @@ class MessageValidator:
         schema = self._schema
         memory = self._memory
         assert schema is not None and memory is not None
-        scanned = _scan(held, memory.known, Segment)
+        known = memory.known
+        scanned = _scan(held, known, KNOWN_ELEMENTS_TEXT, Segment)
         if scanned is None:  # not only reader-made segments: the Python twin
-            scanned = _scan_py(held, memory.known, Segment)
-        tags, unknown = scanned
+            scanned = _scan_py(held, known, KNOWN_ELEMENTS_TEXT, Segment)
+        tags, unknown, small = scanned
         entry = memory.clean.get(id(schema))
         if entry is None or entry[0] is not schema:
             entry = memory.clean[id(schema)] = (schema, set())
         clean = entry[1]
         if tags in clean and unknown is not None:
-            known = memory.known
             ok = True
             if unknown:
                 checks = memory.checks
                 kept = memory.kept
-                for k in unknown:
+                for u, k in enumerate(unknown):
                     el = held[k][1]
                     tag = tags[k]
                     ident = id(el)
@@ -225,7 +221,7 @@ class MessageValidator:
                     if not checks.get(tag, _accept)(el):
                         ok = False
                         break
-                    if _small(el):
+                    if small[u]:
                         if len(kept) >= KNOWN_ELEMENTS_LIMIT:
                             known.clear()
                             kept.clear()
