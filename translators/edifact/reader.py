@@ -103,6 +103,7 @@ _UTF8_SEQ = rb"(?:[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\
 _UTF8_SEQ_RE = re.compile(_UTF8_SEQ)
 _UTF8_LEAD_RE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")  # cheap first test for the above
 
+_tuple_new = tuple.__new__  # Segment(...) without the named tuple's Python-level __new__
 SERVICE_KINDS = {"UNH": 1, "UNT": 2, "UNG": 3, "UNE": 4, "UNZ": 5, "UNB": 6, "UNA": 7}
 _TAG_RE = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
 _BOM = b"\xef\xbb\xbf"
@@ -202,6 +203,11 @@ class _Syntax:
             # a service character among the placeholders would collide: careful parser only
             self.placeholders_ok = not any(self.ph_chars.match(ch) for ch in service)
         self.cache = _ParseCache()  # replaced by the reader's shared one
+
+
+def _at(seg: Segment, position: int) -> Segment:
+    """``seg._replace(position=position)``, without the named tuple's Python-level code."""
+    return _tuple_new(Segment, (seg[0], seg[1], seg[2], position, seg[4]))
 
 
 def _comp(elements: list[list[str]], i: int, j: int = 0) -> str:
@@ -772,7 +778,7 @@ class EdifactReader:
         if kind == 0:
             if in_msg:
                 self._segpos += 1
-                out.append(Segment(tag, elements, start, self._segpos, repeats))
+                out.append(_tuple_new(Segment, (tag, elements, start, self._segpos, repeats)))
             else:
                 self._outside(out, tag, start)
             if flagged or parsed is not None:
@@ -793,7 +799,7 @@ class EdifactReader:
             return None
         if kind == 6 or kind == 7:
             return self._restart(out, start, base)
-        seg = Segment(tag, elements, start, 0, repeats)
+        seg = _tuple_new(Segment, (tag, elements, start, 0, repeats))
         if kind == 1:
             self._unh(out, seg)
         elif kind == 2:
@@ -949,7 +955,7 @@ class EdifactReader:
         else:
             self._ic_msgs += 1
         out.append(MessageStart(
-            offset=seg.offset, unh=seg._replace(position=1), reference=self._msg_ref,
+            offset=seg.offset, unh=_at(seg, 1), reference=self._msg_ref,
             message_type=self._msg_type, version=_comp(els, 2, 1), release=_comp(els, 2, 2),
             agency=_comp(els, 2, 3), association_code=_comp(els, 2, 4)))
 
@@ -961,7 +967,7 @@ class EdifactReader:
         count = self._segpos + 1
         out.append(MessageEnd(offset=seg.offset, reference=self._msg_ref or "",
                               message_type=self._msg_type or "",
-                              trailer=seg._replace(position=count), segment_count=count))
+                              trailer=_at(seg, count), segment_count=count))
         self._in_msg = False
         self._msg_ref = self._msg_type = None
         self._segpos = 0
