@@ -1,4 +1,4 @@
-"""The message validator's C scans (translators/edifact/_c_scan.c) against their pure-Python
+"""The message and envelope validators' C scans (translators/edifact/_c_scan.c) against their pure-Python
 twins (translators/edifact/_scan.py): the same results for the function and the same events
 through the validators, on the corpus, generated files and damaged input."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench import data as bench_data
-from translators.edifact import _scan, validator
+from translators.edifact import _scan, envelope, validator
 from translators.edifact.adapter import checked_events
 from translators.edifact.events import MessageEnd, Segment
 from translators.findings import Finding
@@ -28,9 +28,11 @@ _c = pytest.importorskip("translators.edifact._c_scan",
 def both(fn, monkeypatch: pytest.MonkeyPatch) -> tuple[list, list]:
     monkeypatch.setattr(validator, "_scan", _c.scan)
     monkeypatch.setattr(validator, "_others", _c.others)
+    monkeypatch.setattr(envelope, "_others", _c.others)
     native = fn()
     monkeypatch.setattr(validator, "_scan", _scan.scan)
     monkeypatch.setattr(validator, "_others", _scan.others)
+    monkeypatch.setattr(envelope, "_others", _scan.others)
     return native, fn()
 
 

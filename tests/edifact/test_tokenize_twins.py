@@ -152,12 +152,26 @@ def test_parse_cache_ageing_keeps_twins_equal(monkeypatch: pytest.MonkeyPatch) -
     HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(SEEDS + ["GOOD"]), edits=st.lists(EDIT, min_size=1, max_size=8))
 def test_fuzz_identical(name: str, edits: list, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fuzz_case(name, edits, monkeypatch)
+
+
+@pytest.mark.slow
+@settings(max_examples=1500, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(SEEDS + ["GOOD"]), edits=st.lists(EDIT, min_size=1, max_size=20))
+def test_fuzz_identical_long(name: str, edits: list, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fuzz_case(name, edits, monkeypatch)
+
+
+def _fuzz_case(name: str, edits: list, monkeypatch: pytest.MonkeyPatch) -> None:
     data = GOOD if name == "GOOD" else (CORPUS / name).read_bytes()
     mutant = _mutate(data, edits)
     native, pure = both(lambda: chunked(mutant, 1 << 16), monkeypatch)
     assert native == pure and sharing(native) == sharing(pure)
     native_b, pure_b = both(lambda: chunked(mutant, 1), monkeypatch)
     assert native_b == pure_b
+    checked_c, checked_p = both(lambda: list(checked_events([mutant])), monkeypatch)
+    assert checked_c == checked_p
 
 
 def test_trailing_data_and_truncation(monkeypatch: pytest.MonkeyPatch) -> None:
