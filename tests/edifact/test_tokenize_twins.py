@@ -294,3 +294,29 @@ def test_c_loop_untracks_what_it_makes(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(segs_c) == 4 and not any(gc.is_tracked(s) or gc.is_tracked(s.elements)
                                         or any(map(gc.is_tracked, s.elements)) for s in segs_c)
     assert all(gc.is_tracked(s) and gc.is_tracked(s.elements) for s in segs_p)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.text(alphabet="?'\n\rA+", max_size=30))
+def test_layout_counts_released_terminators_like_a_scanner(body: str) -> None:
+    """reader._layout against a left-to-right scanner (a release character releases the next
+    character, so '??' is a released '?'): the separator to split a block on, or None."""
+    sx = reader._Syntax(reader.DEFAULT_CHARS, "UNOC", " ")
+    released, i = 0, 0
+    newline_after_released = False
+    while i < len(body):
+        if body[i] == "?" and i + 1 < len(body):
+            if body[i + 1] == "'":
+                released += 1
+                newline_after_released |= body[i + 2:i + 3] in ("\r", "\n")
+            i += 2
+        else:
+            i += 1
+    real = body.count("'") - released
+    want = None
+    if not newline_after_released:
+        for sep, lf, cr in (("'\n", real, 0), ("'\r\n", real, real), ("'\r", 0, real)):
+            if body.count("\n") == lf and body.count("\r") == cr:
+                want = sep if body.count(sep) == real else None
+                break
+    assert reader._layout(body, sx) == want

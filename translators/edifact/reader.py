@@ -1032,7 +1032,13 @@ def _layout(body: str, sx: _Syntax) -> Optional[str]:
     r = sx.r
     if r is not None and r + t in body:
         rt = r + t
-        i = body.find(rt)
+        if r + rt not in body:  # every "?'" is a lone release: all are released terminators
+            if rt + "\n" in body or rt + "\r" in body:
+                return None
+            n_rel = body.count(rt)
+            i = -1
+        else:
+            i = body.find(rt)
         while i >= 0:
             j = i
             while j > 0 and body[j - 1] == r:
