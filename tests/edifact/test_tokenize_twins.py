@@ -320,3 +320,24 @@ def test_layout_counts_released_terminators_like_a_scanner(body: str) -> None:
                 want = sep if body.count(sep) == real else None
                 break
     assert reader._layout(body, sx) == want
+
+
+def test_c_loop_survives_a_key_that_mutates_the_parts() -> None:
+    """A foreign cache key whose __eq__ empties the list of parts (never the reader's dicts,
+    which hold str keys only): the C loop holds its own references and stops cleanly."""
+    parts = ["AB+1", "AB+2", "AB+3"]
+
+    class Evil:
+        def __hash__(self) -> int:
+            return hash("AB+1")
+
+        def __eq__(self, other: object) -> bool:
+            parts.clear()
+            return False
+
+    young: dict = {Evil(): [["AB"], ["x"]]}
+    out: list = []
+    res = _c.body_segments(parts, 0, 0, 1, "+", ":", None, young, {}, {"AB": 0}, 256, 10, 0,
+                           out, Segment)
+    assert res == (1, 5, 1) and parts == []
+    assert out == [Segment("AB", [["AB"], ["1"]], 0, 1)]

@@ -3,9 +3,9 @@
  * Memory safety: every argument is type-checked; a part that is not an exact str, a cached
  * entry of an unexpected shape or a separator that is not one character stops the run (the
  * Python path handles it); all indexes are bounded by the part's length; every reference
- * taken is released on every path.  No Python code can run inside the loop (exact str keys
- * in exact dicts: hashing and comparison are C), so nothing changes under us; the list size
- * is re-read at every step anyway.
+ * taken is released on every path.  With the reader's dicts (str keys) no Python code runs
+ * inside the loop; should a foreign key's __eq__ run during a lookup, the part, its element
+ * list and its tag are held by strong references, and the list size is re-read at every step.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -119,6 +119,80 @@ ordinary(PyObject *kinds, PyObject *tag)
     return kv == 0 && !overflow;
 }
 
+struct run {
+    Py_UCS4 e, c, r;  /* r: NO_SEP when the block holds no release character */
+    PyObject *young, *old, *kinds, *out;
+    PyTypeObject *st;
+    Py_ssize_t textmax, cachemax;
+};
+
+/* One part (a strong reference held by the caller): 1 when its Segment was appended to out,
+ * 0 when the run stops here, -1 with an exception set.  References to the element list and
+ * the tag are owned here, so dict lookups cannot free them under us. */
+static int
+read_part(PyObject *part, Py_ssize_t off, Py_ssize_t pos, const struct run *run)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(part);
+    PyObject *el = PyDict_GetItemWithError(run->young, part);  /* borrowed */
+    int insert = 0;
+    if (el != NULL) {
+        Py_INCREF(el);
+    } else {
+        if (PyErr_Occurred())
+            return -1;
+        el = PyDict_GetItemWithError(run->old, part);
+        if (el != NULL) {
+            Py_INCREF(el);
+        } else {
+            if (PyErr_Occurred())
+                return -1;
+            if (run->r != NO_SEP
+                    && find(PyUnicode_KIND(part), PyUnicode_DATA(part), 0, n, run->r) >= 0)
+                return 0;  /* released characters: the careful parser */
+            el = elements_of(part, run->e, run->c);
+            if (el == NULL)
+                return -1;
+        }
+        insert = n <= run->textmax;
+    }
+    PyObject *tag = tag_of(el);
+    Py_XINCREF(tag);
+    int ok = tag == NULL ? 0 : ordinary(run->kinds, tag);
+    if (ok == 1 && insert) {
+        if (PyDict_GET_SIZE(run->young) >= run->cachemax)
+            ok = 0;  /* the cache must age first: the Python path does it */
+        else if (PyDict_SetItem(run->young, part, el) < 0)
+            ok = -1;
+    }
+    PyObject *offset = NULL, *position = NULL, *seg = NULL;
+    if (ok == 1) {
+        offset = PyLong_FromSsize_t(off);
+        position = PyLong_FromSsize_t(pos + 1);
+        seg = (offset && position) ? run->st->tp_alloc(run->st, 5) : NULL;
+        if (seg == NULL)
+            ok = -1;
+    }
+    if (ok != 1) {
+        Py_XDECREF(offset);
+        Py_XDECREF(position);
+        Py_XDECREF(tag);
+        Py_DECREF(el);
+        return ok;
+    }
+    Py_INCREF(Py_None);
+    int tracked = PyObject_GC_IsTracked(el);
+    PyTuple_SET_ITEM(seg, 0, tag);  /* the four steal our references */
+    PyTuple_SET_ITEM(seg, 1, el);
+    PyTuple_SET_ITEM(seg, 2, offset);
+    PyTuple_SET_ITEM(seg, 3, position);
+    PyTuple_SET_ITEM(seg, 4, Py_None);
+    if (!tracked && run->st->tp_dictoffset == 0)
+        PyObject_GC_UnTrack(seg);  /* acyclic: str, untracked list, int, int, None */
+    int rc = PyList_Append(run->out, seg);
+    Py_DECREF(seg);
+    return rc < 0 ? -1 : 1;
+}
+
 static PyObject *
 body_segments(PyObject *self, PyObject *args)
 {
@@ -137,13 +211,12 @@ body_segments(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_TypeError, "body_segments: release must be a str or None");
         return NULL;
     }
-    PyTypeObject *st = (PyTypeObject *)segtype;
     if (i < 0)
         i = 0;
-    Py_UCS4 e = single(es), c = single(cs);
-    Py_UCS4 r = rs == Py_None ? NO_SEP : single(rs);
+    struct run run = {single(es), single(cs), rs == Py_None ? NO_SEP : single(rs),
+                      young, old, kinds, out, (PyTypeObject *)segtype, textmax, cachemax};
     /* other separators, or a release "character" of another length: the Python path */
-    if (e == NO_SEP || c == NO_SEP || (rs != Py_None && r == NO_SEP))
+    if (run.e == NO_SEP || run.c == NO_SEP || (rs != Py_None && run.r == NO_SEP))
         return Py_BuildValue("(nnn)", i, off, pos);
 
     while (i < PyList_GET_SIZE(parts)) {
@@ -155,63 +228,13 @@ body_segments(PyObject *self, PyObject *args)
         Py_ssize_t n = PyUnicode_GET_LENGTH(part);
         if (n == 0)
             break;
-        PyObject *el = PyDict_GetItemWithError(young, part);  /* borrowed */
-        int insert = 0;
-        if (el != NULL) {
-            Py_INCREF(el);
-        } else {
-            if (PyErr_Occurred())
-                return NULL;
-            el = PyDict_GetItemWithError(old, part);
-            if (el != NULL) {
-                Py_INCREF(el);
-            } else {
-                if (PyErr_Occurred())
-                    return NULL;
-                if (rs != Py_None && find(PyUnicode_KIND(part), PyUnicode_DATA(part), 0, n, r) >= 0)
-                    break;  /* released characters: the careful parser */
-                el = elements_of(part, e, c);
-                if (el == NULL)
-                    return NULL;
-            }
-            insert = n <= textmax;
-        }
-        PyObject *tag = tag_of(el);
-        int ok = tag == NULL ? 0 : ordinary(kinds, tag);
-        if (ok == 1 && insert) {
-            if (PyDict_GET_SIZE(young) >= cachemax)
-                ok = 0;  /* the cache must age first: the Python path does it */
-            else if (PyDict_SetItem(young, part, el) < 0)
-                ok = -1;
-        }
-        if (ok != 1) {
-            Py_DECREF(el);
-            if (ok < 0)
-                return NULL;
-            break;
-        }
-        PyObject *offset = PyLong_FromSsize_t(off);
-        PyObject *position = PyLong_FromSsize_t(pos + 1);
-        PyObject *seg = (offset && position) ? st->tp_alloc(st, 5) : NULL;
-        if (seg == NULL) {
-            Py_XDECREF(offset);
-            Py_XDECREF(position);
-            Py_DECREF(el);
-            return NULL;
-        }
-        Py_INCREF(tag);
-        Py_INCREF(Py_None);
-        PyTuple_SET_ITEM(seg, 0, tag);
-        PyTuple_SET_ITEM(seg, 1, el);  /* steals el */
-        PyTuple_SET_ITEM(seg, 2, offset);
-        PyTuple_SET_ITEM(seg, 3, position);
-        PyTuple_SET_ITEM(seg, 4, Py_None);
-        if (!PyObject_GC_IsTracked(el) && st->tp_dictoffset == 0)
-            PyObject_GC_UnTrack(seg);  /* acyclic: str, untracked list, int, int, None */
-        int rc = PyList_Append(out, seg);
-        Py_DECREF(seg);
+        Py_INCREF(part);
+        int rc = read_part(part, off, pos, &run);
+        Py_DECREF(part);
         if (rc < 0)
             return NULL;
+        if (rc == 0)
+            break;
         pos += 1;
         i += 1;
         off += n + step;
