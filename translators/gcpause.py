@@ -14,27 +14,18 @@ them even once while they wait for the pipeline; without the extension, or with
 from __future__ import annotations
 
 import gc
-import os
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
+
+from translators.extensions import pick
 
 
 def _keep_tracked(events: list[Any]) -> None:
     """Pure-Python stand-in for translators._c_untrack.untrack_events: nothing to do."""
 
 
-def _untracker() -> tuple[Callable[[list[Any]], None], bool]:
-    if os.environ.get("EDI_GATEWAY_PURE", "") not in ("", "0"):
-        return _keep_tracked, False
-    try:
-        from translators import _c_untrack  # type: ignore[attr-defined]
-    except ImportError:
-        return _keep_tracked, False
-    return _c_untrack.untrack_events, True
-
-
 #: ``untrack_events(events)`` and whether it is the C one.
-untrack_events, UNTRACKING = _untracker()
+untrack_events, UNTRACKING = pick("translators._c_untrack", "untrack_events", _keep_tracked)
 
 
 @contextmanager

@@ -29,15 +29,18 @@ Checks
 from __future__ import annotations
 
 import datetime as _dt
-from itertools import compress, repeat
-from operator import is_not
 from typing import Any, Iterable, Iterator, Optional, Protocol
 
+from translators.edifact import _scan
 from translators.edifact.events import (
     Event, GroupEnd, GroupStart, InterchangeEnd, InterchangeStart, MessageEnd, MessageStart,
     Segment,
 )
+from translators.extensions import pick
 from translators.findings import ERROR, WARNING, Finding, Position
+
+#: the indexes of the events that are not segments (translators/edifact/_scan.py or its C twin)
+_others = pick("translators.edifact._c_scan", "others", _scan.others)[0]
 
 # ----------------------------------------------------------------------------- 0085 code tables
 #
@@ -235,12 +238,10 @@ class EnvelopeValidator:
         self._registry = registry
 
     def process(self, events: list[Event]) -> list[Event]:
-        n = len(events)
-        seg = Segment
         out: Optional[list[Event]] = None
         done = 0
         st = self._state
-        for j in compress(range(n), map(is_not, map(type, events), repeat(seg, n))):
+        for j in _others(events, Segment):
             ev = events[j]
             kind = type(ev)
             if kind is Finding:

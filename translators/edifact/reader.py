@@ -54,13 +54,18 @@ keeps a bounded cache, per set of service characters, of segment text (up to
 256 characters) -> parsed elements, in two generations of 4096 texts, so
 identical segments share one ``elements`` list: events are read-only for every
 consumer, and the message validator uses that identity to skip checks it has
-already made.
+already made.  A text found in the old generation is moved back to the young one.
+
+Hot loop
+--------
+Runs of ordinary in-message segments of such blocks are read by
+``translators/edifact/_tokenize.py`` or, when it is built, its C twin
+``_c_tokenize.c`` (``NATIVE`` says which; ``EDI_GATEWAY_PURE=1`` forces the
+Python one).  Both give the same events and share the same lists.
 """
 from __future__ import annotations
 
 import re
-from itertools import accumulate, compress, repeat
-from operator import add, itemgetter, not_
 from typing import BinaryIO, Iterable, Iterator, Optional, Union
 
 from translators.edifact.events import (
@@ -68,7 +73,15 @@ from translators.edifact.events import (
     MessageEnd, MessageStart, Segment, ServiceChars,
 )
 from translators.findings import WARNING, EDIError, Finding, Position
+from translators.edifact import _tokenize
+from translators.extensions import pick
 from translators.gcpause import gc_paused, untrack_events
+
+
+#: ``body_segments`` (translators/edifact/_tokenize.py or its C twin) and whether it is the
+#: C one.
+_body_segments, NATIVE = pick("translators.edifact._c_tokenize", "body_segments",
+                              _tokenize.body_segments)
 
 #: UNB S001 0001 -> Python codec.
 ENCODINGS: dict[str, str] = {
@@ -90,7 +103,7 @@ _UTF8_SEQ = rb"(?:[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\
 _UTF8_SEQ_RE = re.compile(_UTF8_SEQ)
 _UTF8_LEAD_RE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")  # cheap first test for the above
 
-_tuple_new = tuple.__new__
+_tuple_new = tuple.__new__  # Segment(...) without the named tuple's Python-level __new__
 SERVICE_KINDS = {"UNH": 1, "UNT": 2, "UNG": 3, "UNE": 4, "UNZ": 5, "UNB": 6, "UNA": 7}
 _TAG_RE = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
 _BOM = b"\xef\xbb\xbf"
@@ -100,7 +113,6 @@ _TAG_CACHE_LIMIT = 4096
 _PARSE_CACHE_LIMIT = 4096  # segment texts whose parsed elements are kept (per generation)
 _PARSE_CACHE_TEXT = 256  # longer segment texts are not kept
 _CACHES_LIMIT = 4  # sets of service characters with a parse cache
-_first = itemgetter(0)
 _PH_BASE = 0x01  # placeholders for released service characters: C0 controls, invalid in data
 # (a segment holding one is flagged as suspicious and parsed by the careful parser instead)
 
@@ -125,7 +137,7 @@ class _ParseCache:
 class _Syntax:
     """Per-interchange tables: separators, decoding and character checks."""
 
-    __slots__ = ("chars", "e", "c", "r", "rep", "t", "tb", "rb", "enc", "suspect", "bad",
+    __slots__ = ("chars", "e", "c", "r", "rep", "t", "tb", "rb", "enc", "suspect", "plain", "bad",
                  "wide", "pairs",
                  "lower", "mojibake", "ph", "restore", "service", "ph_chars", "placeholders_ok",
                  "cache")
@@ -168,6 +180,11 @@ class _Syntax:
             self.mojibake = self.enc != "utf-8"
             self.suspect = re.compile(f"[{_CONTROLS}\\x80-\\x9f\\udc80-\\udcff]")
         self.wide = self.enc == "utf-8"
+        # ``plain``: the bytes that decode to a character ``suspect`` does not match, for the
+        # same filter on raw blocks (bytes.translate is ~20x faster than the regex): in every
+        # single-byte codec a byte is a character; in UTF-8 only for ASCII blocks.
+        self.plain = bytes(b for b in range(128 if self.wide else 256) if self.suspect.search(
+            bytes((b,)).decode(self.enc, "surrogateescape")) is None)
         # Released service characters are swapped for placeholders (C0 controls \x01..\x08)
         # before splitting; a segment that holds such a control character is flagged as
         # suspicious and parsed by the careful parser instead.
@@ -186,6 +203,11 @@ class _Syntax:
             # a service character among the placeholders would collide: careful parser only
             self.placeholders_ok = not any(self.ph_chars.match(ch) for ch in service)
         self.cache = _ParseCache()  # replaced by the reader's shared one
+
+
+def _at(seg: Segment, position: int) -> Segment:
+    """``seg._replace(position=position)``, without the named tuple's Python-level code."""
+    return _tuple_new(Segment, (seg[0], seg[1], seg[2], position, seg[4]))
 
 
 def _comp(elements: list[list[str]], i: int, j: int = 0) -> str:
@@ -337,9 +359,9 @@ class EdifactReader:
         """Tokenizing allocates many small lists that all survive until the caller consumes
         the events; the cyclic collector would scan them again and again (about a quarter of
         the run time) although the reader creates no reference cycles.  It is paused for the
-        duration of the call and restored as it was.  The events are untracked before it
-        is: the collection that re-enabling it soon triggers would otherwise scan every event
-        of the block once more."""
+        duration of the call and restored as it was.  The events are untracked before it is
+        back: the first allocation after that starts a collection, which would otherwise
+        scan every event of the call once (about 8% of a translation)."""
         with gc_paused():
             self._run(out, final)
             untrack_events(out)
@@ -605,7 +627,9 @@ class EdifactReader:
                 and _UTF8_LEAD_RE.search(raw) is not None and _UTF8_SEQ_RE.search(raw) is not None)
         consumed = self._segments(parts, self._base + pos + lead, out, sx.wide and not raw.isascii(),
                                   len(sep), clean,
-                                  utf8 or sx.suspect.search(text) is not None,
+                                  utf8 or (bool(raw.translate(None, sx.plain))
+                                           if not sx.wide or raw.isascii()
+                                           else sx.suspect.search(text) is not None),
                                   sx.r is not None and sx.r in text, utf8)
         if consumed is None:
             self._pos = pos + len(raw) + 1 - leftover
@@ -644,69 +668,59 @@ class EdifactReader:
         if wide or not clean or suspicious or sx.rep is not None:
             return self._segments_general(parts, base, out, wide, step, clean, suspicious, released,
                                           utf8)
-        # The common case, done a block at a time with C-level maps: split every part, look
-        # the tags up, and emit runs of ordinary in-message segments in one go; only the
-        # "special" parts (service segments, unknown tags, released characters) take the
-        # per-segment path.
-        n = len(parts)
-        e, c, r = sx.e, sx.c, (sx.r if released else None)
+        # The common case: runs of ordinary in-message segments are read by
+        # translators/edifact/_tokenize.py (or its C twin), which stops at every "special"
+        # part (service segments, unknown tags, released characters, an empty part, a parse
+        # cache to age); those take the per-segment path below.
         # Identical segment texts recur a lot (qualifiers, units, dates, codes): their element
         # lists are parsed once and shared (events are read-only), which also lets the message
-        # validator remember them as checked.  Released segments are cached when the careful
-        # parse found nothing to report; the others stay "special" (see below).
+        # validator remember them as checked.
+        n = len(parts)
+        e, c, r = sx.e, sx.c, (sx.r if released else None)
         pc = sx.cache
-        cache = pc.young
-        els: list = list(map(cache.get, parts))
-        parsed_at: dict[int, _Parsed] = {}
-        for i in compress(range(n), map(not_, els)):
-            p = parts[i]
-            elements = cache.get(p)  # the same text earlier in this block
-            if elements is None:
-                elements = pc.old.get(p)
-                if elements is None:
-                    if r is not None and r in p:
-                        elements, _, parsed = self._careful(p, sx, False)
-                        if parsed is not None:
-                            parsed_at[i] = parsed
-                            els[i] = elements
-                            continue
-                    else:
-                        elements = [x.split(c) for x in p.split(e)]
-                if len(p) <= _PARSE_CACHE_TEXT:
-                    if len(cache) >= _PARSE_CACHE_LIMIT:
-                        cache = pc.age()
-                    cache[p] = elements
-            els[i] = elements
-        tags = list(map(_first, map(_first, els)))
         kinds = self._kinds
-        ks = list(map(kinds.get, tags, repeat(-2, n)))
-        starts = list(map(add, accumulate(map(len, parts), initial=base), range(0, n * step, step)))
-        special = set(compress(range(n), ks))
-        if parsed_at:
-            special.update(parsed_at)
-        new = _tuple_new
-        extend = out.extend
-        done = 0
-        for i in sorted(special) + [n]:
-            if i > done:  # a run of ordinary segments
-                if self._in_msg:
-                    segpos = self._segpos
-                    extend(map(new, repeat(Segment), zip(
-                        tags[done:i], els[done:i], starts[done:i],
-                        range(segpos + 1, segpos + 1 + i - done), repeat(None))))
-                    self._segpos = segpos + i - done
-                else:
-                    for j in range(done, i):
-                        self._outside(out, tags[j], starts[j])
-            if i == n:
-                break
+        fast = _body_segments
+        i = 0
+        off = base
+        while True:
+            if self._in_msg:
+                i, off, self._segpos = fast(parts, i, off, step, e, c, r, pc.young, pc.old, kinds,
+                                            _PARSE_CACHE_TEXT, _PARSE_CACHE_LIMIT, self._segpos,
+                                            out, Segment)
+            if i >= n:
+                return None
             p = parts[i]
-            stop = self._one(out, p, els[i], None, parsed_at.get(i), False, starts[i],
-                             starts[i] + len(p) + step, step, base)
+            elements, parsed = self._lookup(p, sx, r)
+            end = off + len(p) + step
+            stop = self._one(out, p, elements, None, parsed, False, off, end, step, base)
             if stop is not None:
                 return stop
-            done = i + 1
-        return None
+            off = end
+            i += 1
+
+    def _lookup(self, p: str, sx: _Syntax, r: Optional[str]) -> tuple[list[list[str]],
+                                                                    Optional[_Parsed]]:
+        """The elements of one segment text of the lean path, through the parse cache (the
+        same rules as translators/edifact/_tokenize.py, plus ageing and the careful parser);
+        a released text is cached when the careful parse found nothing to report."""
+        pc = sx.cache
+        elements = pc.young.get(p)
+        if elements is not None:
+            return elements, None
+        elements = pc.old.get(p)
+        if elements is None:
+            if r is not None and r in p:
+                elements, _, parsed = self._careful(p, sx, False)
+                if parsed is not None:
+                    return elements, parsed
+            else:
+                elements = [x.split(sx.c) for x in p.split(sx.e)]
+        if len(p) <= _PARSE_CACHE_TEXT:
+            young = pc.young
+            if len(young) >= _PARSE_CACHE_LIMIT:
+                young = pc.age()
+            young[p] = elements
+        return elements, None
 
     def _segments_general(self, parts: list[str], base: int, out: list[Event], wide: bool,
                           step: int, clean: bool, suspicious: bool, released: bool,
@@ -764,7 +778,7 @@ class EdifactReader:
         if kind == 0:
             if in_msg:
                 self._segpos += 1
-                out.append(Segment(tag, elements, start, self._segpos, repeats))
+                out.append(_tuple_new(Segment, (tag, elements, start, self._segpos, repeats)))
             else:
                 self._outside(out, tag, start)
             if flagged or parsed is not None:
@@ -785,7 +799,7 @@ class EdifactReader:
             return None
         if kind == 6 or kind == 7:
             return self._restart(out, start, base)
-        seg = Segment(tag, elements, start, 0, repeats)
+        seg = _tuple_new(Segment, (tag, elements, start, 0, repeats))
         if kind == 1:
             self._unh(out, seg)
         elif kind == 2:
@@ -941,7 +955,7 @@ class EdifactReader:
         else:
             self._ic_msgs += 1
         out.append(MessageStart(
-            offset=seg.offset, unh=seg._replace(position=1), reference=self._msg_ref,
+            offset=seg.offset, unh=_at(seg, 1), reference=self._msg_ref,
             message_type=self._msg_type, version=_comp(els, 2, 1), release=_comp(els, 2, 2),
             agency=_comp(els, 2, 3), association_code=_comp(els, 2, 4)))
 
@@ -953,7 +967,7 @@ class EdifactReader:
         count = self._segpos + 1
         out.append(MessageEnd(offset=seg.offset, reference=self._msg_ref or "",
                               message_type=self._msg_type or "",
-                              trailer=seg._replace(position=count), segment_count=count))
+                              trailer=_at(seg, count), segment_count=count))
         self._in_msg = False
         self._msg_ref = self._msg_type = None
         self._segpos = 0
@@ -1018,7 +1032,13 @@ def _layout(body: str, sx: _Syntax) -> Optional[str]:
     r = sx.r
     if r is not None and r + t in body:
         rt = r + t
-        i = body.find(rt)
+        if r + rt not in body:  # every "?'" is a lone release: all are released terminators
+            if rt + "\n" in body or rt + "\r" in body:
+                return None
+            n_rel = body.count(rt)
+            i = -1
+        else:
+            i = body.find(rt)
         while i >= 0:
             j = i
             while j > 0 and body[j - 1] == r:

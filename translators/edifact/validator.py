@@ -46,14 +46,15 @@ is known to pass the structure check and whose segments all pass the element
 checks is released unchanged; any other message is replayed through the
 segment-by-segment validator, which also records what passed.  Element lists
 are recognised by identity: the reader shares one list between identical
-segment texts, and the validator keeps every list it remembers alive.
+segment texts, and the validator keeps every list it remembers alive.  The scans
+over a batch (which events are segments) and over a held message (its tags, which
+element lists are not remembered) are translators/edifact/_scan.py or its C twin.
 """
 from __future__ import annotations
 
-from itertools import chain, compress, repeat
-from operator import is_not, itemgetter
 from typing import Any, Callable, Iterable, Iterator, Optional
 
+from translators.edifact import _scan as _scan_twins
 from translators.edifact.events import (
     Event, GroupEnd, GroupStart, InterchangeEnd, InterchangeStart, MessageEnd, MessageStart,
     Segment,
@@ -64,6 +65,7 @@ from translators.edifact.schema import (
 
 # the hot loop compares transition kinds with literals
 assert (REPEAT, NEXT, REGROUP, ENTER) == (0, 1, 2, 3)
+from translators.extensions import pick
 from translators.findings import ERROR, WARNING, Finding, Position
 
 UCM = "UCM0085"
@@ -85,9 +87,10 @@ KNOWN_ELEMENTS_LIMIT = 8192  # element lists that passed their segment's checks
 KNOWN_ELEMENTS_TEXT = 256  # characters of a list's values; longer lists are not remembered
 CLEAN_STRUCTURES_LIMIT = 256  # tag sequences of messages without structure findings
 
-_tag_of = itemgetter(0)
-_elements_of = itemgetter(1)
-_repeats_of = itemgetter(4)
+#: translators/edifact/_scan.py or its C twin (EDI_GATEWAY_PURE=1: the Python ones)
+_others, NATIVE = pick("translators.edifact._c_scan", "others", _scan_twins.others)
+_scan = pick("translators.edifact._c_scan", "scan", _scan_twins.scan)[0]
+_scan_py = _scan_twins.scan
 
 
 def _accept(elements: list[list[str]]) -> bool:
@@ -96,10 +99,7 @@ def _accept(elements: list[list[str]]) -> bool:
 
 def _small(elements: list[list[str]]) -> bool:
     """Whether an element list is small enough to be remembered (memory stays bounded)."""
-    try:
-        return sum(map(len, chain.from_iterable(elements))) <= KNOWN_ELEMENTS_TEXT
-    except TypeError:
-        return False
+    return _scan_twins.small(elements, KNOWN_ELEMENTS_TEXT)
 
 
 class _Memory:
@@ -155,8 +155,7 @@ class MessageValidator:
     def process(self, events: list[Event]) -> list[Event]:
         out: list[Event] = []
         n = len(events)
-        seg_cls = Segment
-        others = list(compress(range(n), map(is_not, map(type, events), repeat(seg_cls, n))))
+        others = _others(events, Segment)
         others.append(n)
         done = 0
         for j in others:
@@ -199,19 +198,21 @@ class MessageValidator:
         schema = self._schema
         memory = self._memory
         assert schema is not None and memory is not None
-        tags = tuple(map(_tag_of, held))
+        known = memory.known
+        scanned = _scan(held, known, KNOWN_ELEMENTS_TEXT, Segment)
+        if scanned is None:  # not only reader-made segments: the Python twin
+            scanned = _scan_py(held, known, KNOWN_ELEMENTS_TEXT, Segment)
+        tags, unknown, small = scanned
         entry = memory.clean.get(id(schema))
         if entry is None or entry[0] is not schema:
             entry = memory.clean[id(schema)] = (schema, set())
         clean = entry[1]
-        if tags in clean and not any(map(_repeats_of, held)):
-            known = memory.known
-            found = tuple(map(known.get, map(id, map(_elements_of, held))))
+        if tags in clean and unknown is not None:
             ok = True
-            if found != tags:
+            if unknown:
                 checks = memory.checks
                 kept = memory.kept
-                for k in compress(range(len(tags)), map(is_not, found, tags)):
+                for u, k in enumerate(unknown):
                     el = held[k][1]
                     tag = tags[k]
                     ident = id(el)
@@ -220,7 +221,7 @@ class MessageValidator:
                     if not checks.get(tag, _accept)(el):
                         ok = False
                         break
-                    if _small(el):
+                    if small[u]:
                         if len(kept) >= KNOWN_ELEMENTS_LIMIT:
                             known.clear()
                             kept.clear()
