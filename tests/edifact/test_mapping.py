@@ -513,3 +513,13 @@ def test_every_corpus_message_maps_or_raises_mapping_error(corpus_dir):
             assert doc.number
             mapped += 1
     assert mapped >= 25 and failed <= 6
+
+
+@pytest.mark.parametrize("name", ["orders", "ordrsp", "desadv"])
+def test_hot_tags_call_the_table_handlers(name: str) -> None:
+    """read() calls the hottest handlers directly: they must be the table's own."""
+    import importlib
+    module = importlib.import_module(f"translators.edifact.mapping.{name}")
+    assert module.HOT_TAGS
+    for tag, handler in module.HOT_TAGS.items():
+        assert module.HANDLERS[tag] is handler, tag

@@ -17,8 +17,8 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import attrgetter, itemgetter
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from operator import attrgetter
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from translators.canonical import Contact, Party, ProductId, Reference
 from translators.codes import FromCode, ToCode, from_code_for, invert, to_code_for
@@ -589,25 +589,20 @@ def note_handler(doc_of: DocOf) -> Handler:
     return ftx
 
 
-_tag_of = itemgetter(0)
-
-
-def dispatch(st: Any, segments: Iterable[Segment], handlers: Mapping[str, Handler],
-             keep: Mapping[str, frozenset[str]]) -> None:
-    """Run ``handlers`` (tag -> handler) over the body segments.  A segment
+def dispatch_one(st: Any, seg: Segment, handlers: Mapping[str, Handler],
+                 keep: Mapping[str, frozenset[str]]) -> None:
+    """Run the handler of one body segment (``handlers``: tag -> handler).  A segment
     without a handler stays in the open segment group when its tag is in
     ``keep[st.last]`` (the group's children), else it ends the group
-    (``st.last = "other"``)."""
-    if not isinstance(segments, (list, tuple)):
-        segments = list(segments)
-    children_of = keep.get
-    for seg, h in zip(segments, map(handlers.get, map(_tag_of, segments))):
-        if h is not None:
-            h(st, seg)
-        else:
-            children = children_of(st.last)
-            if children is None or seg.tag not in children:
-                st.last = "other"
+    (``st.last = "other"``).  The mappings' ``read`` functions call their hottest
+    handlers directly and this for the rest."""
+    h = handlers.get(seg[0])
+    if h is not None:
+        h(st, seg)
+    else:
+        children = keep.get(st.last)
+        if children is None or seg[0] not in children:
+            st.last = "other"
 
 
 # --------------------------------------------------------------------------- references, notes

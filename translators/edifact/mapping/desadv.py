@@ -32,7 +32,7 @@ from translators.canonical import (
 from translators.edifact.events import Segment
 from translators.edifact.mapping.common import (
     DEFAULT_UNIT, EMPTY, PARTY_GROUP, PRODUCT_SCHEMES, PURPOSES, PURPOSES_OUT, Handler,
-    MappingContext, MappingError, comp, date_of, decimal, description_segments, dispatch, dtm,
+    MappingContext, MappingError, comp, date_of, decimal, description_segments, dispatch_one, dtm,
     fmt_decimal, from_code, imd_text, invert, item_segments, number, party_handlers,
     party_segments, product_id, reference_from_rff, reference_segment, to_code, unit_out,
 )
@@ -478,9 +478,32 @@ def _expand(packs: list[Pack], nodes_of: dict[int, _Node]) -> list[Pack]:
     return out
 
 
+#: Tags ``read`` calls directly rather than through HANDLERS (a test checks they are the same).
+HOT_TAGS = {"PCI": _pci, "GIN": _gin, "LIN": _lin, "PIA": _pia, "QTY": _qty, "CPS": _cps,
+            "PAC": _pac}
+
+
 def read(segments: Iterable[Segment], ctx: MappingContext) -> ShipNotice:
     st = _State(ctx)
-    dispatch(st, segments, HANDLERS, _KEEP)
+    for seg in segments:
+        # the packing and line segments are called directly (native calls when compiled)
+        tag = seg[0]
+        if tag == "PCI":
+            _pci(st, seg)
+        elif tag == "GIN":
+            _gin(st, seg)
+        elif tag == "LIN":
+            _lin(st, seg)
+        elif tag == "PIA":
+            _pia(st, seg)
+        elif tag == "QTY":
+            _qty(st, seg)
+        elif tag == "CPS":
+            _cps(st, seg)
+        elif tag == "PAC":
+            _pac(st, seg)
+        else:
+            dispatch_one(st, seg, HANDLERS, _KEEP)
     doc = st.doc
     if doc is None:
         raise MappingError("BGM segment (despatch advice number) is missing", None, None, None,

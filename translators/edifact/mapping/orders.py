@@ -8,7 +8,7 @@ from translators.canonical import OrderLine, Party, PurchaseOrder
 from translators.edifact.events import Segment
 from translators.edifact.mapping.common import (
     DEFAULT_UNIT, EMPTY, PURPOSES, PURPOSES_OUT, Handler, MappingContext, MappingError, comp,
-    date_of, description_segments, dispatch, dtm, fmt_decimal, from_code, header_rff,
+    date_of, description_segments, dispatch_one, dtm, fmt_decimal, from_code, header_rff,
     imd_text, in_line, invert, item_segments, note_handler, note_segments, number, party_handlers,
     party_segments, product_id, reference_from_rff, reference_segment, required, to_code,
     take_price, unit_out,
@@ -256,9 +256,27 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+#: Tags ``read`` calls directly rather than through HANDLERS (a test checks they are the same).
+HOT_TAGS = {"LIN": _lin, "PIA": _pia, "IMD": _imd, "QTY": _qty, "PRI": _pri}
+
+
 def read(segments: Iterable[Segment], ctx: MappingContext) -> PurchaseOrder:
     st = _State(ctx)
-    dispatch(st, segments, HANDLERS, _KEEP)
+    for seg in segments:
+        # the line segments are called directly (native calls when compiled)
+        tag = seg[0]
+        if tag == "LIN":
+            _lin(st, seg)
+        elif tag == "PIA":
+            _pia(st, seg)
+        elif tag == "IMD":
+            _imd(st, seg)
+        elif tag == "QTY":
+            _qty(st, seg)
+        elif tag == "PRI":
+            _pri(st, seg)
+        else:
+            dispatch_one(st, seg, HANDLERS, _KEEP)
     _finish_line(st)
     doc = st.doc
     if doc is None:

@@ -41,7 +41,7 @@ from translators.canonical import OrderResponse, Party, ResponseLine
 from translators.edifact.events import Segment
 from translators.edifact.mapping.common import (
     EMPTY, Handler, MappingContext, MappingError, comp, date_of, description_segments,
-    dispatch, dtm, fmt_decimal, from_code, header_rff, imd_text, in_line, invert, item_segments,
+    dispatch_one, dtm, fmt_decimal, from_code, header_rff, imd_text, in_line, invert, item_segments,
     note_handler, note_segments, number, party_handlers, party_segments, product_id,
     reference_from_rff, reference_segment, take_price, to_code, unit_out,
 )
@@ -330,9 +330,27 @@ def line_status(cur: _Line) -> str:
     return "changed"
 
 
+#: Tags ``read`` calls directly rather than through HANDLERS (a test checks they are the same).
+HOT_TAGS = {"LIN": _lin, "PIA": _pia, "IMD": _imd, "QTY": _qty, "PRI": _pri}
+
+
 def read(segments: Iterable[Segment], ctx: MappingContext) -> OrderResponse:
     st = _State(ctx)
-    dispatch(st, segments, HANDLERS, _KEEP)
+    for seg in segments:
+        # the line segments are called directly (native calls when compiled)
+        tag = seg[0]
+        if tag == "LIN":
+            _lin(st, seg)
+        elif tag == "PIA":
+            _pia(st, seg)
+        elif tag == "IMD":
+            _imd(st, seg)
+        elif tag == "QTY":
+            _qty(st, seg)
+        elif tag == "PRI":
+            _pri(st, seg)
+        else:
+            dispatch_one(st, seg, HANDLERS, _KEEP)
     doc = st.doc
     if doc is None:
         raise MappingError("BGM segment (order response number) is missing", None, None, None,
