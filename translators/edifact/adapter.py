@@ -8,6 +8,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from translators import canonical
 from translators.findings import EDIError
+from translators.gcpause import gc_paused
 from translators.pipeline import Ack, Item
 from translators.edifact import contrl, events, writer
 # for annotations inside EdifactAdapter, where ``events`` names the method
@@ -105,9 +106,9 @@ class EdifactAdapter:
                 raise
             except (ValueError, IndexError, TypeError) as exc:
                 raise EDIError(f"CONTRL message {tx.reference}: {exc}") from None
-        return map_message(tx.message_type, segments,
-                           MappingContext.from_events(
-                               tx, ic, references=(item.interchange, item.group)))
+        ctx = MappingContext.from_events(tx, ic, references=(item.interchange, item.group))
+        with gc_paused():  # a document of many small acyclic objects
+            return map_message(tx.message_type, segments, ctx)
 
     def ack_folder(self, ack_type: Optional[str], counter: Any) -> _ContrlFolder:
         return _ContrlFolder(counter)

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence
 
 from translators.canonical import Contact, Party, ProductId, Reference
 from translators.codes import FromCode, ToCode, from_code_for, invert, to_code_for
@@ -35,13 +34,13 @@ DEFAULT_UNIT = "EA"
 
 # --------------------------------------------------------------------------- context / error
 
-@dataclass(frozen=True, slots=True)
-class MappingContext:
-    """What a mapper knows about the message besides its body segments."""
+class MappingContext(NamedTuple):
+    """What a mapper knows about the message besides its body segments (a named tuple: one
+    is made per message, cheaply, and nothing changes it)."""
 
     directory: str = "D96A"  # UNH 0052+0054: D96A | D01B
     association_code: str = ""  # UNH 0057 (EAN008, EAN010...)
-    chars: ServiceChars = field(default_factory=lambda: DEFAULT_CHARS)
+    chars: ServiceChars = DEFAULT_CHARS
     reference: str = ""  # UNH 0062
     message_type: str = ""  # UNH 0065
     interchange: Optional[str] = None  # UNB 0020, for error positions
