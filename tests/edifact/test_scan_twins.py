@@ -4,8 +4,6 @@ through the validators, on the corpus, generated files and damaged input."""
 from __future__ import annotations
 
 import io
-import pathlib
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,9 +15,17 @@ from translators.edifact.adapter import checked_events
 from translators.edifact.events import MessageEnd, Segment
 from translators.findings import Finding
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from test_fast_paths import BODY, interchange, step_by_step  # noqa: E402
-from test_reader import CORPUS, EDIFACT_FILES, EDIT, SEEDS, _mutate  # noqa: E402
+from shared_paths import sibling  # noqa: E402
+_fast_paths = sibling(__file__, "test_fast_paths")
+BODY = _fast_paths.BODY
+interchange = _fast_paths.interchange
+step_by_step = _fast_paths.step_by_step
+_reader_tests = sibling(__file__, "test_reader")
+CORPUS = _reader_tests.CORPUS
+EDIFACT_FILES = _reader_tests.EDIFACT_FILES
+EDIT = _reader_tests.EDIT
+SEEDS = _reader_tests.SEEDS
+_mutate = _reader_tests._mutate
 
 _c = pytest.importorskip("translators.edifact._c_scan",
                          reason="C scans not built (python setup.py build_ext --inplace)")

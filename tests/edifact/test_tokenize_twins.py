@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import pathlib
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,8 +18,14 @@ from translators.edifact.adapter import checked_events
 from translators.edifact.events import MessageStart, Segment
 from translators.findings import Finding
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from test_reader import CORPUS, EDIFACT_FILES, EDIT, GOOD, SEEDS, _mutate  # noqa: E402
+from shared_paths import sibling  # noqa: E402
+_reader_tests = sibling(__file__, "test_reader")
+CORPUS = _reader_tests.CORPUS
+EDIFACT_FILES = _reader_tests.EDIFACT_FILES
+EDIT = _reader_tests.EDIT
+GOOD = _reader_tests.GOOD
+SEEDS = _reader_tests.SEEDS
+_mutate = _reader_tests._mutate
 
 _c = pytest.importorskip("translators.edifact._c_tokenize",
                          reason="C tokenizer not built (python setup.py build_ext --inplace)")

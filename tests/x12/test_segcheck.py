@@ -5,8 +5,6 @@ the validator gives the same findings with it as with the regular-expression fas
 from __future__ import annotations
 
 import os
-import pathlib
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,8 +15,11 @@ from translators.x12.envelope import validate_envelope
 from translators.x12.events import Segment, TransactionStart
 from translators.x12.reader import iter_events
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from test_reader import _corpus_bytes, _mutate, _MUTATION  # noqa: E402
+from shared_paths import sibling  # noqa: E402
+_reader_tests = sibling(__file__, "test_reader")
+_corpus_bytes = _reader_tests._corpus_bytes
+_mutate = _reader_tests._mutate
+_MUTATION = _reader_tests._MUTATION
 
 _c = pytest.importorskip("translators.x12._c_segcheck",
                          reason="C segment checker not built (python setup.py build_ext --inplace)")

@@ -10,9 +10,14 @@ from hypothesis import strategies as st
 from translators.x12 import _tokenize, reader
 from translators.x12.events import Segment
 
-import sys, pathlib  # noqa: E401
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from test_reader import GOOD, _MUTATION, _corpus_bytes, _mutate, bytewise, read  # noqa: E402
+from shared_paths import sibling  # noqa: E402
+_reader_tests = sibling(__file__, "test_reader")
+GOOD = _reader_tests.GOOD
+_MUTATION = _reader_tests._MUTATION
+_corpus_bytes = _reader_tests._corpus_bytes
+_mutate = _reader_tests._mutate
+bytewise = _reader_tests.bytewise
+read = _reader_tests.read
 
 _c = pytest.importorskip("translators.x12._c_tokenize",
                          reason="C tokenizer not built (python setup.py build_ext --inplace)")

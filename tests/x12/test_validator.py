@@ -406,10 +406,8 @@ def test_loop_counts_survive_a_missing_mandatory_segment():
 # --------------------------------------------------------------------------- batches
 
 def _batch_corpus() -> list[bytes]:
-    import sys
-    sys.path.insert(0, str(pathlib.Path(__file__).parent))
-    from test_reader import _corpus_bytes
-    return _corpus_bytes()
+    from shared_paths import sibling
+    return sibling(__file__, "test_reader")._corpus_bytes()
 
 
 @pytest.mark.parametrize("chunk", [5, 97, 1 << 16])
