@@ -113,7 +113,14 @@ def _build(node: yaml.Node, path: Path, values: dict, keys: dict, problems: list
                 problems.append(Problem(filename, line, col, dotted(path), "a key must be a plain word",
                                         "write keys as plain names such as `host:`"))
                 continue
-            key = constructor.construct_object(key_node)
+            try:
+                key = constructor.construct_object(key_node)
+            except yaml.YAMLError as exc:  # e.g. an unknown !tag on the key
+                line, col = _mark(key_node)
+                what = getattr(exc, "problem", None) or str(exc)
+                problems.append(Problem(filename, line, col, dotted(path), f"unreadable key: {what}",
+                                        "write the key as a plain name (no `!` before it)"))
+                continue
             if not isinstance(key, str):
                 key = NumKey(key_node.value) if isinstance(key, (int, float)) and \
                     not isinstance(key, bool) else str(key_node.value)

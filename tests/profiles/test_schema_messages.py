@@ -134,6 +134,14 @@ def test_bad_yaml_syntax():
         "this line and the one above"]
 
 
+def test_unknown_tag_on_a_key_is_a_problem_not_a_crash():
+    """Found by the long profile fuzz test: a `!tag` in front of a key."""
+    text = BASE.replace("  partner_ref: ACME", "  !n partner_ref: ACME")
+    assert messages(text) == [
+        "pp/acme.yaml:4:3: erp: unreadable key: could not determine a constructor for the tag "
+        "'!n': write the key as a plain name (no `!` before it)"]
+
+
 def test_unclosed_quote():
     text = BASE.replace("  partner_ref: ACME", '  partner_ref: "ACME')
     assert messages(text) == [
