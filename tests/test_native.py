@@ -112,6 +112,20 @@ import io, json, sys, os
 sys.path.insert(0, sys.argv[1])
 from translators import _native, pipeline
 from bench import data
+import datetime, types
+from translators.x12 import acks, serialize as x12_serialize
+from translators.edifact import serialize as edifact_serialize
+
+# Acknowledgments carry the time they are made: the two children must not straddle a minute.
+class _Fixed(datetime.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return cls(2026, 12, 4, 9, 30, tzinfo=tz)
+
+_clock = types.SimpleNamespace(**{k: getattr(datetime, k) for k in dir(datetime) if not k.startswith("__")})
+_clock.datetime = _Fixed
+for module in (acks, x12_serialize, edifact_serialize):
+    module._dt = _clock
 
 def run(name, raw):
     out = {"translate": [], "validate": []}
@@ -167,6 +181,8 @@ def test_compiled_and_pure_translators_agree(corpus_dir: pathlib.Path) -> None:
     assert compiled.keys() == pure.keys()
     for key in compiled:
         assert compiled[key] == pure[key], key
+    texts = json.dumps(compiled)
+    assert "261204:0930" in texts and "*261204*0930*" in texts  # the pinned clock made the acks
     # the comparison is not vacuous: documents were translated and damage was found
     assert any(d.get("content") for d in compiled["x12-856"]["translate"])
     assert compiled["x12-850-damaged"]["valid"] is False
