@@ -346,8 +346,7 @@ def _paths(st: _State, ctx: MappingContext) -> dict[str, list[_Node]]:
             continue
         up = by_id.get(node.parent)
         if up is not None and up is not node and up.hl_id in paths:
-            path = through.get(up.hl_id)
-            paths[hl_id] = path if path is not None else down_to(up)
+            paths[hl_id] = down_to(up)
             continue
         pending = [node]
         seen = {node.hl_id}
