@@ -47,36 +47,90 @@ def test_fuzz_identical(data: bytes, mutations: list, monkeypatch: pytest.Monkey
     assert native == pure
 
 
-@given(st.lists(st.text(alphabet="AB*~ \t\r\n1\x00é", max_size=12), max_size=8),
-       st.integers(min_value=-3, max_value=10), st.sampled_from(["", "\r", "~\r"]),
-       st.sampled_from(["*", "**"]), st.integers(min_value=0, max_value=6))
-def test_function_level_identical(parts: list, i: int, rs: str, es: str, maxlen: int) -> None:
+@given(st.text(alphabet="AB*~ \t\r\n1\x00é", max_size=60), st.integers(min_value=-3, max_value=70),
+       st.sampled_from(["", "\r", "~\r"]), st.sampled_from(["*", "**"]), st.sampled_from(["~", "~~"]),
+       st.integers(min_value=0, max_value=6))
+def test_function_level_identical(text: str, cur: int, rs: str, es: str, term: str,
+                                  maxlen: int) -> None:
+    """Same results wherever the C loop takes the input (ASCII text, one-character
+    terminator and separator, a start inside the text); elsewhere it consumes nothing."""
     kinds = {"AB": 0, "A": 0, "B": 3}
     out_c: list = []
     out_p: list = []
-    r_c = _c.body_segments(parts, i, 100, 5, 1, rs, es, kinds, maxlen, 2, out_c, Segment)
-    r_p = _tokenize.body_segments(parts, max(i, 0), 100, 5, 1, rs, es, kinds, maxlen, 2, out_p,
-                                  Segment)
+    r_c = _c.body_segments(text, cur, 100, term, rs, es, kinds, maxlen, 2, out_c, Segment)
+    takes = text.isascii() and len(term) == 1 and len(es) == 1 and 0 <= cur <= len(text)
+    if not takes:
+        assert r_c == (cur, 2) and out_c == []
+        return
+    r_p = _tokenize.body_segments(text, cur, 100, term, rs, es, kinds, maxlen, 2, out_p, Segment)
     assert r_c == r_p and out_c == out_p
+
+
+@given(st.lists(st.sampled_from(["AB*1", "A", "ABCDEFG*2", "ABCDEFGH*3", "*4", "B*5", " \t", "",
+                                 "AB", "AB**"]), max_size=12),
+       st.sampled_from(["AB", "A", "ABCDEFG", "B"]))
+def test_tags_of_every_length_and_kind(segments: list, body: str) -> None:
+    """The C loop's per-call tag table: tags of 1 to 7 characters are looked up once and
+    shared, longer or empty ones stop the run (the reader's kinds hold 2-3 characters)."""
+    kinds = {body: 0, "B": 3, "ABCDEFGH": 0, "": 0}
+    text = "~".join(segments) + "~"
+    out_c: list = []
+    out_p: list = []
+    cur_c, pos_c = _c.body_segments(text, 0, 0, "~", "", "*", kinds, 99, 0, out_c, Segment)
+    cur_p, pos_p = _tokenize.body_segments(text, 0, 0, "~", "", "*", kinds, 99, 0, out_p,
+                                           Segment)
+    stopped_on_special = cur_c < cur_p and text[cur_c:].lstrip(" \t").split("*")[0] in (
+        "ABCDEFGH", "")
+    assert (cur_c, pos_c, out_c) == (cur_p, pos_p, out_p) or stopped_on_special
+    assert out_c == out_p[:len(out_c)]
+    tags = [s.tag for s in out_c]
+    for a, b in zip(tags, tags[1:]):
+        if a == b:
+            assert a is b  # one string per tag and call
 
 
 def test_malformed_arguments_raise_type_error_only() -> None:
     with pytest.raises(TypeError):
-        _c.body_segments(None, 0, 0, 0, 1, "", "*", {}, 10, 0, [], Segment)
+        _c.body_segments(None, 0, 0, "~", "", "*", {}, 10, 0, [], Segment)
     with pytest.raises(TypeError):
-        _c.body_segments([], 0, 0, 0, 1, "", "*", {}, 10, 0, [], int)
+        _c.body_segments("", 0, 0, "~", "", "*", {}, 10, 0, [], int)
+    with pytest.raises(TypeError):
+        _c.body_segments("AB*1~", 0, 0, "~", "", "*", [], 10, 0, [], Segment)
     out: list = []
-    assert _c.body_segments([b"AB*1", 3, "AB*1"], 0, 0, 0, 1, "", "*", {"AB": 0}, 10, 0, out,
-                            Segment) == (0, 0, 0) and out == []
-    assert _c.body_segments(["AB*1"], 0, 0, 0, 1, "", "", {"AB": 0}, 10, 0, out,
-                            Segment) == (0, 0, 0)
+    for cur in (-1, 6, 1 << 40):
+        assert _c.body_segments("AB*1~", cur, 0, "~", "", "*", {"AB": 0}, 10, 0, out,
+                                Segment) == (cur, 0) and out == []
+    assert _c.body_segments("AB*1~", 0, 0, "~", "", "", {"AB": 0}, 10, 0, out,
+                            Segment) == (0, 0)
+    assert _c.body_segments("AB*1~", 0, 0, "", "", "*", {"AB": 0}, 10, 0, out,
+                            Segment) == (0, 0)
+    assert _c.body_segments("AB*1~", 0, 0, "~", "", "*", {"AB": 0.0, 1: 0}, 10, 0, out,
+                            Segment) == (0, 0) and out == []
+    assert _c.body_segments("AB*1~", 0, 0, "~", "", "*", {"AB": 1 << 80}, 10, 0, out,
+                            Segment) == (0, 0) and out == []
     assert any(type(e) is Segment for e in read(GOOD))  # the reader still works
+
+
+def test_many_distinct_tags_in_one_call() -> None:
+    """More distinct tags than the C loop's table holds: it stops, the reader goes on."""
+    tags = [a + b for a in "ABCDEFGHIJ" for b in "0123456789"]
+    text = "".join(f"{t}*x~" for t in tags)
+    kinds = dict.fromkeys(tags, 0)
+    out: list = []
+    cur, pos = _c.body_segments(text, 0, 0, "~", "", "*", kinds, 99, 0, out, Segment)
+    assert 0 < pos < len(tags) and text[:cur].count("~") == pos
+    rest: list = []
+    _tokenize.body_segments(text, cur, 0, "~", "", "*", kinds, 99, pos, rest, Segment)
+    expected: list = []
+    _tokenize.body_segments(text, 0, 0, "~", "", "*", kinds, 99, 0, expected, Segment)
+    assert out + rest == expected
 
 
 def test_c_segments_are_made_untracked() -> None:
     """The C loop takes its (acyclic) lists and Segments out of the collector's care."""
     import gc
     out: list = []
-    _c.body_segments(["AB*1*2", "AB*3"], 0, 0, 0, 1, "", "*", {"AB": 0}, 99, 0, out, Segment)
+    _c.body_segments("AB*1*2~\nAB*3~", 0, 0, "~", "", "*", {"AB": 0}, 99, 0, out, Segment)
     assert [s.elements for s in out] == [["AB", "1", "2"], ["AB", "3"]]
+    assert [s.offset for s in out] == [0, 8]
     assert not any(gc.is_tracked(s) or gc.is_tracked(s.elements) for s in out)

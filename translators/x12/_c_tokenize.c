@@ -1,10 +1,19 @@
 /* C twin of translators/x12/_tokenize.py: body_segments (see there for the contract).
  *
- * Memory safety: every argument is type-checked; parts that are not ASCII str stop the run
- * (the Python path handles them); all indexes are bounded by the part's length; every
- * reference taken is released on every path.  No Python code can run inside the loop
- * (exact str keys in an exact dict: hashing and comparison are C), so parts cannot change
- * under us; the list size is re-read at every step anyway.
+ * It reads the segments straight out of the reader's buffer: no string is made for a
+ * segment's text, only its element list and elements (the tag string is shared by the
+ * segments of a call that have the same tag).
+ *
+ * It takes ASCII text and a one-character terminator and element separator (what the
+ * reader passes on its fast path); anything else returns (cur, pos) unchanged, which the
+ * reader's general path then reads segment by segment with the same results.
+ *
+ * Memory safety: every argument is type-checked; all indexes are bounded by the text's
+ * length; every reference taken is released on every path.  No Python code can run inside
+ * the loop (exact str keys in an exact dict: hashing and comparison are C; the collector is
+ * paused by the reader, and nothing made here is tracked), so neither the text nor the
+ * kinds can change under us.  A tag's kind is looked up once per call: the reader only ever
+ * adds kinds, never changes one.
  *
  * The element lists (str only) and the Segments (str, that list, two ints) are acyclic and
  * never modified: they are taken out of the cyclic collector's care as they are made, as
@@ -12,6 +21,15 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
+
+#define TAG_SLOTS 64  /* tags remembered per call (a transaction set uses a few dozen) */
+
+typedef struct {
+    unsigned long code;  /* the tag's bytes + its length; 0 = free slot */
+    PyObject *tag;       /* strong reference */
+    int body;            /* kinds[tag] == 0 */
+} TagSlot;
 
 static int
 is_ws(Py_UCS1 c)
@@ -20,12 +38,98 @@ is_ws(Py_UCS1 c)
 }
 
 static PyObject *
+ascii_str(const Py_UCS1 *p, Py_ssize_t n)
+{
+    if (n == 0)
+        return PyUnicode_New(0, 0);  /* the empty singleton */
+    if (n == 1)
+        return PyUnicode_FromOrdinal(p[0]);  /* cached for ASCII */
+    PyObject *s = PyUnicode_New(n, 127);
+    if (s != NULL)
+        memcpy(PyUnicode_1BYTE_DATA(s), p, (size_t)n);
+    return s;
+}
+
+/* The element list of p[0:n] split on es; NULL with an exception on failure. */
+static PyObject *
+split_elements(const Py_UCS1 *p, Py_ssize_t n, Py_UCS1 es)
+{
+    Py_ssize_t count = 1, k;
+    for (k = 0; k < n; k++)
+        if (p[k] == es)
+            count++;
+    PyObject *el = PyList_New(count);
+    if (el == NULL)
+        return NULL;
+    Py_ssize_t start = 0, idx = 0;
+    for (k = 0; k <= n; k++) {
+        if (k == n || p[k] == es) {
+            PyObject *s = ascii_str(p + start, k - start);
+            if (s == NULL) {
+                Py_DECREF(el);
+                return NULL;
+            }
+            PyList_SET_ITEM(el, idx++, s);
+            start = k + 1;
+        }
+    }
+    return el;
+}
+
+/* The slot of the tag p[0:n] (1-7 bytes) found or filled; NULL when it cannot be kept
+ * (then the caller stops). -1 from *err on a Python error. */
+static TagSlot *
+tag_slot(TagSlot *slots, const Py_UCS1 *p, Py_ssize_t n, PyObject *kinds, int *err)
+{
+    unsigned long code = (unsigned long)n;
+    Py_ssize_t k;
+    for (k = 0; k < n; k++)
+        code = (code << 8) | p[k];
+    unsigned long h = (code * 2654435761UL) >> 7;
+    int probe;
+    for (probe = 0; probe < TAG_SLOTS; probe++) {
+        TagSlot *slot = &slots[(h + (unsigned long)probe) % TAG_SLOTS];
+        if (slot->code == code)
+            return slot;
+        if (slot->code == 0) {
+            PyObject *tag = ascii_str(p, n);
+            if (tag == NULL) {
+                *err = 1;
+                return NULL;
+            }
+            PyObject *kind = PyDict_GetItemWithError(kinds, tag);  /* borrowed */
+            if (kind == NULL && PyErr_Occurred()) {
+                Py_DECREF(tag);
+                *err = 1;
+                return NULL;
+            }
+            int body = 0;
+            if (kind != NULL && PyLong_CheckExact(kind)) {
+                int overflow = 0;
+                long kv = PyLong_AsLongAndOverflow(kind, &overflow);
+                if (kv == -1 && PyErr_Occurred()) {
+                    Py_DECREF(tag);
+                    *err = 1;
+                    return NULL;
+                }
+                body = (kv == 0 && !overflow);
+            }
+            slot->code = code;
+            slot->tag = tag;
+            slot->body = body;
+            return slot;
+        }
+    }
+    return NULL;  /* table full: let the caller stop */
+}
+
+static PyObject *
 body_segments(PyObject *self, PyObject *args)
 {
-    PyObject *parts, *rs, *es, *kinds, *out, *segtype;
-    Py_ssize_t i, base, cur, tl, maxlen, pos;
-    if (!PyArg_ParseTuple(args, "O!nnnnUUO!nnO!O:body_segments",
-                          &PyList_Type, &parts, &i, &base, &cur, &tl, &rs, &es,
+    PyObject *text, *term, *rs, *es, *kinds, *out, *segtype;
+    Py_ssize_t cur, base, maxlen, pos;
+    if (!PyArg_ParseTuple(args, "UnnUUUO!nnO!O:body_segments",
+                          &text, &cur, &base, &term, &rs, &es,
                           &PyDict_Type, &kinds, &maxlen, &pos, &PyList_Type, &out, &segtype))
         return NULL;
     if (!PyType_Check(segtype) || !PyType_IsSubtype((PyTypeObject *)segtype, &PyTuple_Type)) {
@@ -33,20 +137,27 @@ body_segments(PyObject *self, PyObject *args)
         return NULL;
     }
     PyTypeObject *st = (PyTypeObject *)segtype;
-    if (i < 0)
-        i = 0;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    if (cur < 0 || cur > len || !PyUnicode_IS_ASCII(text) || PyUnicode_GET_LENGTH(term) != 1
+        || PyUnicode_GET_LENGTH(es) != 1)
+        return Py_BuildValue("(nn)", cur, pos);
+    Py_UCS4 term_c = PyUnicode_READ_CHAR(term, 0), es_c = PyUnicode_READ_CHAR(es, 0);
+    if (term_c > 127 || es_c > 127)  /* cannot occur in ASCII text */
+        return Py_BuildValue("(nn)", cur, pos);
+    const Py_UCS1 *data = PyUnicode_1BYTE_DATA(text);
     Py_ssize_t rs_len = PyUnicode_GET_LENGTH(rs);
     int rs_kind = PyUnicode_KIND(rs);
     const void *rs_data = PyUnicode_DATA(rs);
-    if (PyUnicode_GET_LENGTH(es) == 0)  /* str.split would raise: let the Python path do it */
-        return Py_BuildValue("(nnn)", i, cur, pos);
+    TagSlot slots[TAG_SLOTS];
+    memset(slots, 0, sizeof(slots));
+    PyObject *result = NULL;
 
-    while (i < PyList_GET_SIZE(parts)) {
-        PyObject *part = PyList_GET_ITEM(parts, i);
-        if (!PyUnicode_CheckExact(part) || !PyUnicode_IS_ASCII(part))
-            break;
-        Py_ssize_t n = PyUnicode_GET_LENGTH(part);
-        const Py_UCS1 *p = PyUnicode_1BYTE_DATA(part);
+    while (cur < len) {
+        const Py_UCS1 *p = data + cur;
+        const Py_UCS1 *t = memchr(p, (int)term_c, (size_t)(len - cur));
+        if (t == NULL)
+            break;  /* the tail: not a complete segment */
+        Py_ssize_t n = t - p;
         Py_ssize_t a = 0;
         while (a < n && is_ws(p[a]))
             a++;
@@ -67,50 +178,36 @@ body_segments(PyObject *self, PyObject *args)
         if (b > a) {
             if (m > maxlen)
                 break;
-            PyObject *s = PyUnicode_Substring(part, a, b);
-            if (s == NULL)
-                return NULL;
-            PyObject *el = PyUnicode_Split(s, es, -1);
-            Py_DECREF(s);
+            const Py_UCS1 *s = p + a;
+            Py_ssize_t sn = b - a;
+            const Py_UCS1 *sep = memchr(s, (int)es_c, (size_t)sn);
+            Py_ssize_t tn = sep ? sep - s : sn;
+            if (tn < 1 || tn > 7)
+                break;  /* the reader's kinds hold 2-3 character tags only */
+            int err = 0;
+            TagSlot *slot = tag_slot(slots, s, tn, kinds, &err);
+            if (err)
+                goto done;
+            if (slot == NULL || !slot->body)
+                break;
+            PyObject *el = split_elements(s, sn, (Py_UCS1)es_c);
             if (el == NULL)
-                return NULL;
-            if (!PyList_Check(el) || PyList_GET_SIZE(el) < 1) {
-                Py_DECREF(el);
-                break;
-            }
-            PyObject *tag = PyList_GET_ITEM(el, 0);
-            PyObject *kind = PyDict_GetItemWithError(kinds, tag);  /* borrowed */
-            if (kind == NULL) {
-                Py_DECREF(el);
-                if (PyErr_Occurred())
-                    return NULL;
-                break;
-            }
-            if (!PyLong_CheckExact(kind)) {
-                Py_DECREF(el);
-                break;
-            }
-            int overflow = 0;
-            long kv = PyLong_AsLongAndOverflow(kind, &overflow);
-            if (kv != 0 || overflow) {
-                Py_DECREF(el);
-                if (kv == -1 && PyErr_Occurred())
-                    return NULL;
-                break;
-            }
-            PyObject *offset = PyLong_FromSsize_t(base + cur + n - m);
+                goto done;
+            Py_INCREF(slot->tag);
+            Py_SETREF(PyList_GET_ITEM(el, 0), slot->tag);  /* share the tag */
+            PyObject *offset = PyLong_FromSsize_t(base + cur + a);
             PyObject *position = PyLong_FromSsize_t(pos + 1);
             PyObject *seg = (offset && position) ? st->tp_alloc(st, 4) : NULL;
             if (seg == NULL) {
                 Py_XDECREF(offset);
                 Py_XDECREF(position);
                 Py_DECREF(el);
-                return NULL;
+                goto done;
             }
-            Py_INCREF(tag);
+            Py_INCREF(slot->tag);
             if (PyObject_GC_IsTracked(el))
                 PyObject_GC_UnTrack(el);
-            PyTuple_SET_ITEM(seg, 0, tag);
+            PyTuple_SET_ITEM(seg, 0, slot->tag);
             PyTuple_SET_ITEM(seg, 1, el);  /* steals el */
             PyTuple_SET_ITEM(seg, 2, offset);
             PyTuple_SET_ITEM(seg, 3, position);
@@ -119,19 +216,22 @@ body_segments(PyObject *self, PyObject *args)
             int rc = PyList_Append(out, seg);
             Py_DECREF(seg);
             if (rc < 0)
-                return NULL;
+                goto done;
             pos += 1;
         }
-        i += 1;
-        cur += n + tl;
+        cur += n + 1;
     }
-    return Py_BuildValue("(nnn)", i, cur, pos);
+    result = Py_BuildValue("(nn)", cur, pos);
+done:
+    for (int k = 0; k < TAG_SLOTS; k++)
+        Py_XDECREF(slots[k].tag);
+    return result;
 }
 
 static PyMethodDef methods[] = {
     {"body_segments", body_segments, METH_VARARGS,
-     "body_segments(parts, i, base, cur, tl, rs, es, kinds, maxlen, pos, out, Segment)"
-     " -> (i, cur, pos); see translators/x12/_tokenize.py"},
+     "body_segments(text, cur, base, term, rs, es, kinds, maxlen, pos, out, Segment)"
+     " -> (cur, pos); see translators/x12/_tokenize.py"},
     {NULL, NULL, 0, NULL}
 };
 

@@ -6,11 +6,10 @@ compare both on the corpus, on fuzzed input and fed one byte at a time).
 The reader uses the C version when it is built, unless the environment sets
 ``EDI_GATEWAY_PURE=1``.
 
-Both stop at the first part that is not a plain body segment (a control
-segment, an unknown or invalid tag, an overlong part) and return its index:
+Both stop at the first segment that is not a plain body segment (a control
+segment, an unknown or invalid tag, an overlong one) and return its index:
 the reader's general path handles it, then calls back for the next run.
-Parts are the texts between segment terminators of an all-ASCII, NUL-free
-buffer (the reader does not call this otherwise).
+The reader calls it on all-ASCII, NUL-free buffers only.
 """
 from __future__ import annotations
 
@@ -21,24 +20,34 @@ from translators.x12.events import Segment
 _WS = " \t\r\n\x0b\x0c"
 
 
-def body_segments(parts: list[str], i: int, base: int, cur: int, tl: int, rs: str, es: str,
+def body_segments(text: str, cur: int, base: int, term: str, rs: str, es: str,
                   kinds: dict[str, int], maxlen: int, pos: int, out: list,
-                  segment_type: type = Segment) -> tuple[int, int, int]:
-    """Append ``Segment(tag, elements, offset, position)`` to ``out`` for
-    ``parts[i:]`` while they are body segments (``kinds[tag] == 0``).
+                  segment_type: type = Segment) -> tuple[int, int]:
+    """Append ``Segment(tag, elements, offset, position)`` to ``out`` for the
+    segments of ``text`` from index ``cur`` on while they are body segments
+    (``kinds[tag] == 0``) ended by the terminator ``term``.
 
-    ``base + cur`` is the byte offset of ``parts[i]``; ``tl`` the terminator's
-    length; ``rs`` characters stripped from the segment's end; ``es`` the
-    element separator; ``pos`` the position of the last segment read;
-    ``segment_type`` the event class (``events.Segment``).
-    Returns ``(index of the first part not consumed, cur, pos)``."""
+    ``base + cur`` is the byte offset of ``text[cur]``; ``rs`` characters
+    stripped from the segment's end; ``es`` the element separator; ``pos``
+    the position of the last segment read; ``segment_type`` the event class
+    (``events.Segment``).  Returns ``(cur, pos)``, ``cur`` being the index of
+    the first segment not consumed (or of the unterminated tail).
+
+    The C twin takes only ASCII text with a one-character terminator and
+    element separator (and kinds keys of 1-7 characters, as the reader's are);
+    on other input it consumes nothing, and the reader's general path reads
+    the segments one by one, with the same events."""
     ws = _WS
     append = out.append
     new = tuple.__new__
     get = kinds.get
-    total = len(parts)
-    while i < total:
-        part = parts[i]
+    find = text.find
+    tl = len(term)
+    while True:
+        j = find(term, cur)
+        if j < 0:
+            break
+        part = text[cur:j]
         n = len(part)
         s = part.lstrip(ws)
         m = len(s)
@@ -54,6 +63,5 @@ def body_segments(parts: list[str], i: int, base: int, cur: int, tl: int, rs: st
                 break
             pos += 1
             append(new(segment_type, (tag, el, base + cur + n - m, pos)))
-        i += 1
-        cur += n + tl
-    return i, cur, pos
+        cur = j + tl
+    return cur, pos

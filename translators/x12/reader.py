@@ -560,21 +560,20 @@ class X12Reader:
         text = self._buf
         term = self._term
         tl = len(term)
-        parts = text.split(term)
-        tail = parts.pop()
         cur = 0
         if self._discard:
-            if not parts:
-                keep = 0 if final else min(len(tail), tl - 1)
-                self._base += len(tail) - keep
-                self._buf = tail[len(tail) - keep:]
+            j = text.find(term)
+            if j < 0:
+                keep = 0 if final else min(len(text), tl - 1)
+                self._base += len(text) - keep
+                self._buf = text[len(text) - keep:]
                 return False
-            cur = len(parts[0]) + tl
-            del parts[0]
+            cur = j + tl
             self._discard = False
-        cur, stop = self._segments(text, parts, cur, out)
+        cur, stop = self._segments(text, cur, out)
         if stop:
             return True
+        tail = text[cur:]
         head = tail.lstrip(_WS)
         if _isa_start(head):
             # a new interchange (maybe with other delimiters) before this one's IEA
@@ -590,7 +589,8 @@ class X12Reader:
                     out.append(self._finding(
                         "TA105", "023", f"last segment has no terminator {self._delim_text()!r}",
                         self._base + cur + len(tail) - len(s), severity=WARNING))
-                cur, stop = self._segments(text, [tail], cur, out)
+                # the unterminated last segment, read as if it had its terminator
+                cur, stop = self._segments(text + term, cur, out)
                 if stop:
                     return True
             self._base += len(text)
@@ -611,12 +611,13 @@ class X12Reader:
         self._buf = tail
         return False
 
-    def _segments(self, text: str, parts: list[str], cur: int,
-                  out: list[Event]) -> tuple[int, bool]:
-        """The hot loop: one Segment per part.  Returns (index in text after
-        the parts, whether reading stopped for IEA / a new ISA)."""
+    def _segments(self, text: str, cur: int, out: list[Event]) -> tuple[int, bool]:
+        """The hot loop: one Segment per terminated segment of text from index cur on.
+        Returns (index in text after the segments read, whether reading stopped for
+        IEA / a new ISA)."""
         base = self._base
-        tl = len(self._term)
+        term = self._term
+        tl = len(term)
         ws = _WS
         rs = self._rstrip
         es = self._es
@@ -628,22 +629,20 @@ class X12Reader:
         append = out.append
         new = tuple.__new__
         fast = _body_segments
-        idx = 0
-        total = len(parts)
-        while idx < total:
+        find = text.find
+        while True:
             if intx and not check:
                 # runs of plain body segments: translators/x12/_tokenize.py (or its C twin)
-                idx, cur, pos = fast(parts, idx, base, cur, tl, rs, es, kinds, maxlen, pos, out,
-                                     Segment)
-                if idx >= total:
-                    break
-            part = parts[idx]
-            idx += 1
+                cur, pos = fast(text, cur, base, term, rs, es, kinds, maxlen, pos, out, Segment)
+            j = find(term, cur)
+            if j < 0:
+                break
+            part = text[cur:j]
             n = len(part)
             s = part.lstrip(ws)
             m = len(s)
             off = base + cur + n - m
-            cur += n + tl
+            cur = j + tl
             if rs:
                 s = s.rstrip(rs)
             if not s:
