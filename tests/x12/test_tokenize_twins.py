@@ -70,7 +70,7 @@ def test_function_level_identical(text: str, cur: int, rs: str, es: str, term: s
                                  "AB", "AB**"]), max_size=12),
        st.sampled_from(["AB", "A", "ABCDEFG", "B"]))
 def test_tags_of_every_length_and_kind(segments: list, body: str) -> None:
-    """The C loop's per-call tag table: tags of 1 to 7 characters are looked up once and
+    """The C loop's per-call table: tags of 1 to 7 characters are looked up once and
     shared, longer or empty ones stop the run (the reader's kinds hold 2-3 characters)."""
     kinds = {body: 0, "B": 3, "ABCDEFGH": 0, "": 0}
     text = "~".join(segments) + "~"
@@ -111,19 +111,28 @@ def test_malformed_arguments_raise_type_error_only() -> None:
     assert any(type(e) is Segment for e in read(GOOD))  # the reader still works
 
 
-def test_many_distinct_tags_in_one_call() -> None:
-    """More distinct tags than the C loop's table holds: it stops, the reader goes on."""
-    tags = [a + b for a in "ABCDEFGHIJ" for b in "0123456789"]
-    text = "".join(f"{t}*x~" for t in tags)
+def test_many_distinct_tags_and_values_in_one_call() -> None:
+    """More distinct tags and short values than the C loop's table holds: the ones it
+    cannot keep are made one by one, with the same results."""
+    tags = [a + b for a in "ABCDEFGHIJKLMNOPQRST" for b in "0123456789"]
+    text = "".join(f"{t}*{t[::-1]}*{i % 97:03d}*{t}x~" for i, t in enumerate(tags))
     kinds = dict.fromkeys(tags, 0)
     out: list = []
-    cur, pos = _c.body_segments(text, 0, 0, "~", "", "*", kinds, 99, 0, out, Segment)
-    assert 0 < pos < len(tags) and text[:cur].count("~") == pos
-    rest: list = []
-    _tokenize.body_segments(text, cur, 0, "~", "", "*", kinds, 99, pos, rest, Segment)
     expected: list = []
+    assert _c.body_segments(text, 0, 0, "~", "", "*", kinds, 99, 0, out, Segment) == (
+        len(text), len(tags))
     _tokenize.body_segments(text, 0, 0, "~", "", "*", kinds, 99, 0, expected, Segment)
-    assert out + rest == expected
+    assert out == expected
+
+
+def test_short_values_are_shared_within_a_call() -> None:
+    out: list = []
+    _c.body_segments("LIN*1*BP*X1~LIN*2*BP*X2~", 0, 0, "~", "", "*", {"LIN": 0}, 99, 0, out,
+                     Segment)
+    a, b = out
+    assert a.tag is b.tag and a.elements[0] is a.tag
+    assert a.elements[2] == "BP" and a.elements[2] is b.elements[2]
+    assert a.elements == ["LIN", "1", "BP", "X1"] and b.elements == ["LIN", "2", "BP", "X2"]
 
 
 def test_c_segments_are_made_untracked() -> None:

@@ -1,8 +1,9 @@
 /* C twin of translators/x12/_tokenize.py: body_segments (see there for the contract).
  *
  * It reads the segments straight out of the reader's buffer: no string is made for a
- * segment's text, only its element list and elements (the tag string is shared by the
- * segments of a call that have the same tag).
+ * segment's text, only its element list and elements.  Tags and short element values
+ * (qualifiers, codes, small numbers: 2-4 characters) are made once per call and shared by
+ * the segments that hold them, through a small table that the call releases at its end.
  *
  * It takes ASCII text and a one-character terminator and element separator (what the
  * reader passes on its fast path); anything else returns (cur, pos) unchanged, which the
@@ -12,8 +13,8 @@
  * length; every reference taken is released on every path.  No Python code can run inside
  * the loop (exact str keys in an exact dict: hashing and comparison are C; the collector is
  * paused by the reader, and nothing made here is tracked), so neither the text nor the
- * kinds can change under us.  A tag's kind is looked up once per call: the reader only ever
- * adds kinds, never changes one.
+ * kinds can change under us.  A tag's kind is looked up once per call (the reader only ever
+ * adds kinds, never changes one).
  *
  * The element lists (str only) and the Segments (str, that list, two ints) are acyclic and
  * never modified: they are taken out of the cyclic collector's care as they are made, as
@@ -23,13 +24,19 @@
 #include <Python.h>
 #include <string.h>
 
-#define TAG_SLOTS 64  /* tags remembered per call (a transaction set uses a few dozen) */
+#define SLOTS 256      /* short strings remembered per call (power of two) */
+#define SHARED_MAX 4   /* element values up to this length are shared; tags up to 7 */
 
 typedef struct {
-    unsigned long code;  /* the tag's bytes + its length; 0 = free slot */
-    PyObject *tag;       /* strong reference */
-    int body;            /* kinds[tag] == 0 */
-} TagSlot;
+    unsigned long code;  /* the string's bytes + its length */
+    PyObject *str;       /* strong reference */
+    int kind;            /* as a tag: -1 not looked up, 1 body segment (kinds[tag] == 0), 0 not */
+} Slot;
+
+typedef struct {
+    Slot slot[SLOTS];
+    unsigned char used[SLOTS];
+} Table;
 
 static int
 is_ws(Py_UCS1 c)
@@ -50,21 +57,76 @@ ascii_str(const Py_UCS1 *p, Py_ssize_t n)
     return s;
 }
 
-/* The element list of p[0:n] split on es; NULL with an exception on failure. */
+/* The table's slot for p[0:n] (1-7 bytes), filled with a new string if need be; NULL
+ * when the table is full (*err = 0) or on a Python error (*err = 1). */
+static Slot *
+table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n, int *err)
+{
+    unsigned long code = (unsigned long)n;
+    Py_ssize_t k;
+    for (k = 0; k < n; k++)
+        code = (code << 8) | p[k];
+    unsigned long h = (code * 2654435761UL) >> 11;
+    int probe;
+    for (probe = 0; probe < 8; probe++) {
+        unsigned long i = (h + (unsigned long)probe) & (SLOTS - 1);
+        Slot *slot = &t->slot[i];
+        if (!t->used[i]) {
+            PyObject *str = ascii_str(p, n);
+            if (str == NULL) {
+                *err = 1;
+                return NULL;
+            }
+            t->used[i] = 1;
+            slot->code = code;
+            slot->str = str;
+            slot->kind = -1;
+            return slot;
+        }
+        if (slot->code == code)
+            return slot;
+    }
+    *err = 0;
+    return NULL;
+}
+
+/* A new reference to the string p[0:n]: shared through the table when short. */
 static PyObject *
-split_elements(const Py_UCS1 *p, Py_ssize_t n, Py_UCS1 es)
+element_str(Table *t, const Py_UCS1 *p, Py_ssize_t n)
+{
+    if (n >= 2 && n <= SHARED_MAX) {
+        int err = 0;
+        Slot *slot = table_slot(t, p, n, &err);
+        if (slot != NULL) {
+            Py_INCREF(slot->str);
+            return slot->str;
+        }
+        if (err)
+            return NULL;
+    }
+    return ascii_str(p, n);
+}
+
+/* The element list of p[0:n] split on es, its first element being tag (a new reference
+ * stolen); NULL with an exception on failure. */
+static PyObject *
+split_elements(Table *t, const Py_UCS1 *p, Py_ssize_t n, Py_UCS1 es, PyObject *tag,
+               Py_ssize_t tn)
 {
     Py_ssize_t count = 1, k;
-    for (k = 0; k < n; k++)
+    for (k = tn; k < n; k++)
         if (p[k] == es)
             count++;
     PyObject *el = PyList_New(count);
-    if (el == NULL)
+    if (el == NULL) {
+        Py_DECREF(tag);
         return NULL;
-    Py_ssize_t start = 0, idx = 0;
-    for (k = 0; k <= n; k++) {
+    }
+    PyList_SET_ITEM(el, 0, tag);
+    Py_ssize_t start = tn + 1, idx = 1;
+    for (k = start; k <= n && idx < count; k++) {
         if (k == n || p[k] == es) {
-            PyObject *s = ascii_str(p + start, k - start);
+            PyObject *s = element_str(t, p + start, k - start);
             if (s == NULL) {
                 Py_DECREF(el);
                 return NULL;
@@ -76,51 +138,20 @@ split_elements(const Py_UCS1 *p, Py_ssize_t n, Py_UCS1 es)
     return el;
 }
 
-/* The slot of the tag p[0:n] (1-7 bytes) found or filled; NULL when it cannot be kept
- * (then the caller stops). -1 from *err on a Python error. */
-static TagSlot *
-tag_slot(TagSlot *slots, const Py_UCS1 *p, Py_ssize_t n, PyObject *kinds, int *err)
+/* kinds[tag] == 0, or -1 on a Python error. */
+static int
+is_body(PyObject *kinds, PyObject *tag)
 {
-    unsigned long code = (unsigned long)n;
-    Py_ssize_t k;
-    for (k = 0; k < n; k++)
-        code = (code << 8) | p[k];
-    unsigned long h = (code * 2654435761UL) >> 7;
-    int probe;
-    for (probe = 0; probe < TAG_SLOTS; probe++) {
-        TagSlot *slot = &slots[(h + (unsigned long)probe) % TAG_SLOTS];
-        if (slot->code == code)
-            return slot;
-        if (slot->code == 0) {
-            PyObject *tag = ascii_str(p, n);
-            if (tag == NULL) {
-                *err = 1;
-                return NULL;
-            }
-            PyObject *kind = PyDict_GetItemWithError(kinds, tag);  /* borrowed */
-            if (kind == NULL && PyErr_Occurred()) {
-                Py_DECREF(tag);
-                *err = 1;
-                return NULL;
-            }
-            int body = 0;
-            if (kind != NULL && PyLong_CheckExact(kind)) {
-                int overflow = 0;
-                long kv = PyLong_AsLongAndOverflow(kind, &overflow);
-                if (kv == -1 && PyErr_Occurred()) {
-                    Py_DECREF(tag);
-                    *err = 1;
-                    return NULL;
-                }
-                body = (kv == 0 && !overflow);
-            }
-            slot->code = code;
-            slot->tag = tag;
-            slot->body = body;
-            return slot;
-        }
-    }
-    return NULL;  /* table full: let the caller stop */
+    PyObject *kind = PyDict_GetItemWithError(kinds, tag);  /* borrowed */
+    if (kind == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    if (!PyLong_CheckExact(kind))
+        return 0;
+    int overflow = 0;
+    long kv = PyLong_AsLongAndOverflow(kind, &overflow);
+    if (kv == -1 && PyErr_Occurred())
+        return -1;
+    return kv == 0 && !overflow;
 }
 
 static PyObject *
@@ -148,8 +179,10 @@ body_segments(PyObject *self, PyObject *args)
     Py_ssize_t rs_len = PyUnicode_GET_LENGTH(rs);
     int rs_kind = PyUnicode_KIND(rs);
     const void *rs_data = PyUnicode_DATA(rs);
-    TagSlot slots[TAG_SLOTS];
-    memset(slots, 0, sizeof(slots));
+    Table *table = PyMem_Malloc(sizeof(Table));
+    if (table == NULL)
+        return PyErr_NoMemory();
+    memset(table->used, 0, sizeof(table->used));
     PyObject *result = NULL;
 
     while (cur < len) {
@@ -184,17 +217,43 @@ body_segments(PyObject *self, PyObject *args)
             Py_ssize_t tn = sep ? sep - s : sn;
             if (tn < 1 || tn > 7)
                 break;  /* the reader's kinds hold 2-3 character tags only */
+            /* the tag: shared, its kind looked up once per call */
             int err = 0;
-            TagSlot *slot = tag_slot(slots, s, tn, kinds, &err);
+            PyObject *tag;
+            Slot *slot = table_slot(table, s, tn, &err);
             if (err)
                 goto done;
-            if (slot == NULL || !slot->body)
+            int body;
+            if (slot != NULL) {
+                if (slot->kind < 0) {
+                    body = is_body(kinds, slot->str);
+                    if (body < 0)
+                        goto done;
+                    slot->kind = body;
+                }
+                body = slot->kind;
+                tag = slot->str;
+                Py_INCREF(tag);
+            } else {
+                tag = ascii_str(s, tn);
+                if (tag == NULL)
+                    goto done;
+                body = is_body(kinds, tag);
+                if (body < 0) {
+                    Py_DECREF(tag);
+                    goto done;
+                }
+            }
+            if (!body) {
+                Py_DECREF(tag);
                 break;
-            PyObject *el = split_elements(s, sn, (Py_UCS1)es_c);
-            if (el == NULL)
+            }
+            Py_INCREF(tag);  /* one for the Segment, one stolen by the list */
+            PyObject *el = split_elements(table, s, sn, (Py_UCS1)es_c, tag, tn);
+            if (el == NULL) {
+                Py_DECREF(tag);
                 goto done;
-            Py_INCREF(slot->tag);
-            Py_SETREF(PyList_GET_ITEM(el, 0), slot->tag);  /* share the tag */
+            }
             PyObject *offset = PyLong_FromSsize_t(base + cur + a);
             PyObject *position = PyLong_FromSsize_t(pos + 1);
             PyObject *seg = (offset && position) ? st->tp_alloc(st, 4) : NULL;
@@ -202,12 +261,12 @@ body_segments(PyObject *self, PyObject *args)
                 Py_XDECREF(offset);
                 Py_XDECREF(position);
                 Py_DECREF(el);
+                Py_DECREF(tag);
                 goto done;
             }
-            Py_INCREF(slot->tag);
             if (PyObject_GC_IsTracked(el))
                 PyObject_GC_UnTrack(el);
-            PyTuple_SET_ITEM(seg, 0, slot->tag);
+            PyTuple_SET_ITEM(seg, 0, tag);  /* steals the second reference */
             PyTuple_SET_ITEM(seg, 1, el);  /* steals el */
             PyTuple_SET_ITEM(seg, 2, offset);
             PyTuple_SET_ITEM(seg, 3, position);
@@ -223,8 +282,10 @@ body_segments(PyObject *self, PyObject *args)
     }
     result = Py_BuildValue("(nn)", cur, pos);
 done:
-    for (int k = 0; k < TAG_SLOTS; k++)
-        Py_XDECREF(slots[k].tag);
+    for (int k = 0; k < SLOTS; k++)
+        if (table->used[k])
+            Py_DECREF(table->slot[k].str);
+    PyMem_Free(table);
     return result;
 }
 
