@@ -2,7 +2,7 @@
  *
  * It reads the segments straight out of the reader's buffer: no string is made for a
  * segment's text, only its element list and elements.  Tags and short element values
- * (qualifiers, codes, small numbers: 2-4 characters) are made once per call and shared by
+ * (qualifiers, codes, dates, small numbers: 2-8 characters) are made once per call and shared by
  * the segments that hold them, through a small table that the call releases at its end.
  *
  * It takes ASCII text and a one-character terminator and element separator (what the
@@ -25,10 +25,11 @@
 #include <string.h>
 
 #define SLOTS 256      /* short strings remembered per call (power of two) */
-#define SHARED_MAX 4   /* element values up to this length are shared; tags up to 7 */
+#define SHARED_MAX 8   /* element values and tags up to this length are shared */
 
 typedef struct {
-    unsigned long code;  /* the string's bytes + its length */
+    unsigned long long code;  /* the string's bytes */
+    Py_ssize_t len;
     PyObject *str;       /* strong reference */
     int kind;            /* as a tag: -1 not looked up, 1 body segment (kinds[tag] == 0), 0 not */
 } Slot;
@@ -57,16 +58,16 @@ ascii_str(const Py_UCS1 *p, Py_ssize_t n)
     return s;
 }
 
-/* The table's slot for p[0:n] (1-7 bytes), filled with a new string if need be; NULL
+/* The table's slot for p[0:n] (1-8 bytes), filled with a new string if need be; NULL
  * when the table is full (*err = 0) or on a Python error (*err = 1). */
 static Slot *
 table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n, int *err)
 {
-    unsigned long code = (unsigned long)n;
+    unsigned long long code = 0;
     Py_ssize_t k;
     for (k = 0; k < n; k++)
         code = (code << 8) | p[k];
-    unsigned long h = (code * 2654435761UL) >> 11;
+    unsigned long h = (unsigned long)(((code ^ (code >> 29)) * 0x9E3779B97F4A7C15ULL) >> 40) + (unsigned long)n;
     int probe;
     for (probe = 0; probe < 8; probe++) {
         unsigned long i = (h + (unsigned long)probe) & (SLOTS - 1);
@@ -79,11 +80,12 @@ table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n, int *err)
             }
             t->used[i] = 1;
             slot->code = code;
+            slot->len = n;
             slot->str = str;
             slot->kind = -1;
             return slot;
         }
-        if (slot->code == code)
+        if (slot->code == code && slot->len == n)
             return slot;
     }
     *err = 0;
@@ -215,7 +217,7 @@ body_segments(PyObject *self, PyObject *args)
             Py_ssize_t sn = b - a;
             const Py_UCS1 *sep = memchr(s, (int)es_c, (size_t)sn);
             Py_ssize_t tn = sep ? sep - s : sn;
-            if (tn < 1 || tn > 7)
+            if (tn < 1 || tn > SHARED_MAX)
                 break;  /* the reader's kinds hold 2-3 character tags only */
             /* the tag: shared, its kind looked up once per call */
             int err = 0;

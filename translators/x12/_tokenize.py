@@ -34,7 +34,7 @@ def body_segments(text: str, cur: int, base: int, term: str, rs: str, es: str,
     the first segment not consumed (or of the unterminated tail).
 
     The C twin takes only ASCII text with a one-character terminator and
-    element separator (and kinds keys of 1-7 characters, as the reader's are);
+    element separator (and kinds keys of 1-8 characters, as the reader's are);
     on other input it consumes nothing, and the reader's general path reads
     the segments one by one, with the same events."""
     ws = _WS
