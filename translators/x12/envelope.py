@@ -526,15 +526,18 @@ def validate_envelope_batches(batches: Iterable[list[Event]],
     out per list in, so no generator is resumed per event."""
     st = _Envelope(registry if registry is not None else MemoryControlNumberRegistry())
     pending = False  # ISA checks wait for the reader's own ISA findings
+    # the event classes as locals: a module global is a dict lookup per use when compiled
+    seg_t: type = Segment
+    finding_t: type = Finding
     for batch in batches:
         out: list[Event] = []
         append = out.append
         for ev in batch:
             kind = type(ev)
-            if kind is Segment and not pending:
+            if kind is seg_t and not pending:
                 append(ev)
                 continue
-            if (kind is Finding and pending and ev.field == "TA105"  # type: ignore[union-attr]
+            if (kind is finding_t and pending and ev.field == "TA105"  # type: ignore[union-attr]
                     and ev.position.segment_tag == "ISA"):  # type: ignore[union-attr]
                 st.isa_reported.add(ev.code)  # type: ignore[union-attr]
                 append(ev)
@@ -542,7 +545,7 @@ def validate_envelope_batches(batches: Iterable[list[Event]],
             if pending:
                 pending = False
                 out.extend(st.isa_checks())
-            if kind is Segment or kind is Finding:
+            if kind is seg_t or kind is finding_t:
                 append(ev)
             elif kind is InterchangeStart:
                 st.isa = ev  # type: ignore[assignment]

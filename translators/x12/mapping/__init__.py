@@ -11,7 +11,7 @@ transaction set for a canonical document (see translators.x12.writer).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Final, Iterable
 
 from translators.canonical import (
     Document, FunctionalAck, OrderResponse, PurchaseOrder, ShipNotice,
@@ -26,7 +26,7 @@ __all__ = [
     "document_segments", "set_info", "fix_text",
 ]
 
-MAPPERS: dict[str, Callable[[Iterable[Segment], MappingContext], Document]] = {
+MAPPERS: Final[dict[str, Callable[[Iterable[Segment], MappingContext], Document]]] = {
     "850": po850.read,
     "855": po855.read,
     "856": sh856.read,
@@ -35,13 +35,13 @@ MAPPERS: dict[str, Callable[[Iterable[Segment], MappingContext], Document]] = {
 }
 
 #: canonical type -> (functional id GS01, writer)
-WRITERS: dict[type, tuple[str, Callable[..., list[list]]]] = {
+WRITERS: Final[dict[type, tuple[str, Callable[..., list[list]]]]] = {
     PurchaseOrder: ("PO", po850.write),
     OrderResponse: ("PR", po855.write),
     ShipNotice: ("SH", sh856.write),
     FunctionalAck: ("FA", fa997.write),
 }
-SET_IDS: dict[type, str] = {PurchaseOrder: "850", OrderResponse: "855", ShipNotice: "856"}
+SET_IDS: Final[dict[type, str]] = {PurchaseOrder: "850", OrderResponse: "855", ShipNotice: "856"}
 
 
 def map_transaction(set_id: str, segments: Iterable[Segment], context: MappingContext) -> Document:

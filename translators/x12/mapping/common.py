@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 from decimal import Decimal
-from typing import Any, Callable, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Final, NamedTuple, Optional, Sequence
 
 from translators.canonical import Contact, Party, ProductId, Reference
 from translators.codes import FromCode, ToCode, from_code_for, invert, to_code_for
@@ -215,12 +215,12 @@ def split_text(value: str, width: int, limit: int) -> list[str]:
 
 #: invert(table), from_code(table, code), to_code(table, value, what): see
 #: translators.codes; unknown codes read and write as 'x12:<code>'.
-from_code: FromCode = from_code_for("x12")
-to_code: ToCode = to_code_for("x12", "X12")
+from_code: Final[FromCode] = from_code_for("x12")
+to_code: Final[ToCode] = to_code_for("x12", "X12")
 
 
 #: X12 unit of measure (DE 355) -> UN/ECE Recommendation 20.
-UNITS: dict[str, str] = {
+UNITS: Final[dict[str, str]] = {
     "EA": "EA", "PC": "PCE", "UN": "C62", "CA": "CS", "BX": "BX", "PK": "PK", "DZ": "DZN",
     "KG": "KGM", "LB": "LBR", "GR": "GRM", "OZ": "ONZ", "TN": "STN", "MT": "TNE",
     "FT": "FOT", "IN": "INH", "YD": "YRD", "MR": "MTR", "CM": "CMT", "MM": "MMT",
@@ -230,7 +230,7 @@ UNITS: dict[str, str] = {
     "BG": "BG", "TH": "MIL",
 }
 #: Canonical unit -> X12 (inverse plus common Rec 20 synonyms).
-UNITS_OUT: dict[str, str] = {**invert(UNITS), "H87": "PC", "NMB": "EA", "NAR": "EA"}
+UNITS_OUT: Final[dict[str, str]] = {**invert(UNITS), "H87": "PC", "NMB": "EA", "NAR": "EA"}
 
 
 def unit_in(code: str) -> str:
@@ -242,51 +242,51 @@ def unit_out(unit: str) -> str:
     return to_code(UNITS_OUT, unit, "unit")
 
 
-PARTY_ROLES: dict[str, str] = {
+PARTY_ROLES: Final[dict[str, str]] = {
     "BY": "buyer", "SE": "seller", "VN": "supplier", "SU": "supplier", "ST": "ship_to",
     "BT": "bill_to", "SF": "ship_from", "RI": "remit_to", "MF": "manufacturer",
     "CA": "carrier",
 }
-PARTY_ROLES_OUT: dict[str, str] = invert(PARTY_ROLES)
+PARTY_ROLES_OUT: Final[dict[str, str]] = invert(PARTY_ROLES)
 
-ID_SCHEMES: dict[str, str] = {
+ID_SCHEMES: Final[dict[str, str]] = {
     "1": "duns", "9": "duns4", "92": "buyer_assigned", "91": "seller_assigned",
     "UL": "gln", "ZZ": "mutually_defined",
 }
-ID_SCHEMES_OUT: dict[str, str] = invert(ID_SCHEMES)
+ID_SCHEMES_OUT: Final[dict[str, str]] = invert(ID_SCHEMES)
 
 #: PER01 of a header PER (outside N1 loops) -> role of the party it describes.
-CONTACT_ROLES: dict[str, str] = {
+CONTACT_ROLES: Final[dict[str, str]] = {
     "BD": "buyer", "PD": "buyer", "OC": "buyer", "SU": "supplier", "SR": "seller",
     "VN": "supplier",
 }
-CONTACT_ROLES_OUT: dict[str, str] = {"buyer": "BD", "supplier": "SU", "seller": "SR"}
+CONTACT_ROLES_OUT: Final[dict[str, str]] = {"buyer": "BD", "supplier": "SU", "seller": "SR"}
 
 #: Product/service id qualifier (DE 235) -> canonical scheme.
-PRODUCT_SCHEMES: dict[str, str] = {
+PRODUCT_SCHEMES: Final[dict[str, str]] = {
     "BP": "buyer", "IN": "buyer", "VP": "vendor", "VN": "vendor", "VA": "vendor",
     "UP": "gtin", "EN": "gtin", "UK": "gtin", "UA": "gtin", "UI": "gtin", "EO": "gtin",
     "MG": "manufacturer", "SK": "sku",
 }
-PRODUCT_SCHEMES_OUT: dict[str, str] = {
+PRODUCT_SCHEMES_OUT: Final[dict[str, str]] = {
     "buyer": "BP", "vendor": "VP", "manufacturer": "MG", "sku": "SK",
 }
-GTIN_QUALIFIERS = {"UP", "EN", "UK", "UA", "UI", "EO"}
+GTIN_QUALIFIERS: Final = {"UP", "EN", "UK", "UA", "UI", "EO"}
 
-REFERENCE_QUALIFIERS: dict[str, str] = {
+REFERENCE_QUALIFIERS: Final[dict[str, str]] = {
     "CT": "contract", "VN": "vendor_order", "DP": "department", "PD": "promotion",
     "IA": "vendor_id", "CO": "customer_order", "PO": "purchase_order", "IV": "invoice",
     "BM": "bill_of_lading", "CN": "tracking", "PK": "packing_list", "AH": "agreement",
     "MR": "merchandise_type", "SI": "shipper_id",
 }
-REFERENCE_QUALIFIERS_OUT: dict[str, str] = invert(REFERENCE_QUALIFIERS)
+REFERENCE_QUALIFIERS_OUT: Final[dict[str, str]] = invert(REFERENCE_QUALIFIERS)
 
 #: BEG01 / BAK01 / BSN01 (DE 353).
-PURPOSES: dict[str, str] = {
+PURPOSES: Final[dict[str, str]] = {
     "00": "original", "01": "cancellation", "04": "change", "05": "replace",
     "06": "confirmation",
 }
-PURPOSES_OUT: dict[str, str] = invert(PURPOSES)
+PURPOSES_OUT: Final[dict[str, str]] = invert(PURPOSES)
 
 
 def purpose_out(value: str) -> str:
@@ -424,7 +424,7 @@ def heading_handlers(doc_of: Callable[[Any, Segment], Any], contact_role: str
     return {"CUR": cur, "REF": ref, "PER": per, "N1": n1}
 
 
-ADDRESS_HANDLERS: dict[str, Callable[[Any, Segment], None]] = {
+ADDRESS_HANDLERS: Final[dict[str, Callable[[Any, Segment], None]]] = {
     "N2": n2_handler, "N3": n3_handler, "N4": n4_handler,
 }
 

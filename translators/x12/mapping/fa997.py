@@ -9,7 +9,7 @@ own; the writer emits such a frame for element errors.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional
+from typing import Callable, Final, Iterable, Optional
 
 from translators.canonical import AckedTransaction, AckError, FunctionalAck
 from translators.findings import EDIError
@@ -18,12 +18,12 @@ from translators.x12.mapping.common import (
     MappingContext, MappingError, element, integer, invert, required, text,
 )
 
-STATUSES: dict[str, str] = {
+STATUSES: Final[dict[str, str]] = {
     "A": "accepted", "E": "accepted_with_errors", "P": "partially_accepted", "R": "rejected",
     "M": "rejected", "W": "rejected", "X": "rejected",
 }
-STATUSES_OUT = invert(STATUSES)
-FRAME_CODES = ("", "8")
+STATUSES_OUT: Final = invert(STATUSES)
+FRAME_CODES: Final = ("", "8")
 
 
 class _State:
@@ -131,7 +131,7 @@ def _ak9(st: _State, seg: Segment) -> None:
     doc.codes = _codes(seg, 5, 10)
 
 
-HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
+HANDLERS: Final[dict[str, Callable[[_State, Segment], None]]] = {
     "AK1": _ak1, "AK2": _ak2, "AK3": _ak3, "IK3": _ak3, "AK4": _ak4, "IK4": _ak4,
     "AK5": _ak5, "IK5": _ak5, "AK9": _ak9,
 }

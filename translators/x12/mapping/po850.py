@@ -1,7 +1,7 @@
 """850 Purchase Order <-> canonical PurchaseOrder."""
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional
+from typing import Callable, Final, Iterable, Optional
 
 from translators.canonical import OrderLine, Party, PurchaseOrder
 from translators.findings import EDIError
@@ -15,17 +15,17 @@ from translators.x12.mapping.common import (
 )
 
 #: BEG02 purchase order type (DE 92).
-ORDER_TYPES: dict[str, str] = {
+ORDER_TYPES: Final[dict[str, str]] = {
     "SA": "standalone", "BK": "blanket", "RL": "release", "DS": "dropship",
 }
-ORDER_TYPES_OUT = invert(ORDER_TYPES)
+ORDER_TYPES_OUT: Final = invert(ORDER_TYPES)
 
 #: DTM qualifiers filling requested dates; the first-listed qualifier wins over
 #: the fallbacks (037 ship not before, 038 ship no later, 063/064 delivery windows).
-DELIVERY_DATES = {"002": 0, "064": 1, "063": 2}
-SHIP_DATES = {"010": 0, "037": 1, "038": 2}
+DELIVERY_DATES: Final = {"002": 0, "064": 1, "063": 2}
+SHIP_DATES: Final = {"010": 0, "037": 1, "038": 2}
 
-MAX_PAIRS = 10  # PO106..PO125
+MAX_PAIRS: Final = 10  # PO106..PO125
 
 
 class _State:
@@ -153,7 +153,7 @@ def _ctt(st: _State, seg: Segment) -> None:
     st.party = None
 
 
-HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
+HANDLERS: Final[dict[str, Callable[[_State, Segment], None]]] = {
     "BEG": _beg, "DTM": _dtm,
     "MSG": note_handler(1, _doc), "NTE": note_handler(2, _doc),
     **ADDRESS_HANDLERS,
@@ -163,7 +163,7 @@ HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
 
 
 #: Tags ``read`` calls directly rather than through HANDLERS.
-HOT_TAGS = {"PO1": _po1, "PID": _pid}
+HOT_TAGS: Final = {"PO1": _po1, "PID": _pid}
 
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> PurchaseOrder:

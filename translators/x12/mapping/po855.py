@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Callable, Iterable, Optional
+from typing import Callable, Final, Iterable, Optional
 
 from translators.canonical import OrderResponse, Party, ProductId, Reference, ResponseLine
 from translators.findings import EDIError
@@ -15,27 +15,27 @@ from translators.x12.mapping.common import (
 )
 
 #: BAK02 acknowledgment type (DE 587) -> OrderResponse.status.
-ACK_TYPES: dict[str, str] = {
+ACK_TYPES: Final[dict[str, str]] = {
     "AD": "accepted", "AK": "accepted", "AT": "accepted", "AP": "accepted",
     "AC": "accepted_with_changes", "AE": "accepted_with_changes",
     "RD": "rejected", "RJ": "rejected", "RF": "rejected", "RO": "rejected",
 }
 
 #: ACK01 line item status (DE 668) -> ResponseLine.status.
-LINE_STATUSES: dict[str, str] = {
+LINE_STATUSES: Final[dict[str, str]] = {
     "IA": "accepted", "AC": "accepted", "AR": "accepted",
     "IB": "backordered", "BP": "backordered",
     "IC": "changed", "IQ": "quantity_changed", "DR": "date_changed", "IP": "price_changed",
     "IS": "substituted",
     "IR": "rejected", "R1": "rejected", "R2": "rejected", "R3": "rejected", "R4": "rejected",
 }
-LINE_STATUSES_OUT: dict[str, str] = {
+LINE_STATUSES_OUT: Final[dict[str, str]] = {
     "accepted": "IA", "backordered": "IB", "changed": "IC", "quantity_changed": "IQ",
     "date_changed": "DR", "price_changed": "IP", "substituted": "IS", "rejected": "IR",
 }
 
-MAX_PAIRS = 10  # PO106..PO125
-SCHEDULE_QUALIFIER = "068"  # ACK04 written: current schedule ship
+MAX_PAIRS: Final = 10  # PO106..PO125
+SCHEDULE_QUALIFIER: Final = "068"  # ACK04 written: current schedule ship
 
 
 class _State:
@@ -204,7 +204,7 @@ def _ctt(st: _State, seg: Segment) -> None:
     st.party = None
 
 
-HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
+HANDLERS: Final[dict[str, Callable[[_State, Segment], None]]] = {
     "BAK": _bak, "DTM": _dtm,
     "MSG": note_handler(1, _doc), "NTE": note_handler(2, _doc),
     **ADDRESS_HANDLERS,
@@ -214,7 +214,7 @@ HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
 
 
 #: Tags ``read`` calls directly rather than through HANDLERS.
-HOT_TAGS = {"PO1": _po1, "ACK": _ack, "PID": _pid}
+HOT_TAGS: Final = {"PO1": _po1, "ACK": _ack, "PID": _pid}
 
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> OrderResponse:

@@ -11,7 +11,7 @@ above them go to one order with an empty number.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Final, Iterable, Optional, Union
 
 from translators.canonical import Pack, Party, Reference, ShipItem, ShipmentOrder, ShipNotice
 from translators.findings import EDIError
@@ -25,24 +25,24 @@ from translators.x12.mapping.common import (
 )
 
 #: TD504 transportation method (DE 91) -> ShipNotice.transport_mode.
-TRANSPORT_MODES: dict[str, str] = {
+TRANSPORT_MODES: Final[dict[str, str]] = {
     "M": "road", "A": "air", "R": "rail", "S": "sea", "U": "parcel", "H": "pickup",
 }
-TRANSPORT_MODES_OUT = invert(TRANSPORT_MODES)
+TRANSPORT_MODES_OUT: Final = invert(TRANSPORT_MODES)
 
 #: TD101 packaging form (first 3 characters of DE 103) -> UN/ECE Rec 21 package type.
-PACKAGE_TYPES: dict[str, str] = {
+PACKAGE_TYPES: Final[dict[str, str]] = {
     "CTN": "CT", "PLT": "PX", "BOX": "BX", "BAG": "BG", "CAS": "CS", "DRM": "DR",
     "BDL": "BE", "CRT": "CR", "ROL": "RO", "TBE": "TU", "ENV": "EN", "PKG": "PK",
     "TOT": "TO", "SKD": "SK", "CNT": "CN",
 }
-PACKAGE_TYPES_OUT = invert(PACKAGE_TYPES)
+PACKAGE_TYPES_OUT: Final = invert(PACKAGE_TYPES)
 
-MAX_LIN_PAIRS = 15  # LIN02..LIN31
+MAX_LIN_PAIRS: Final = 15  # LIN02..LIN31
 
 
 class _Node:
-    __slots__ = ("seg", "hl_id", "parent", "level", "obj", "has_qty")
+    __slots__ = ("seg", "hl_id", "parent", "level", "obj", "has_qty", "path")
 
     def __init__(self, seg: Segment, hl_id: str, parent: str, level: str,
                  obj: Union[None, ShipmentOrder, Pack, ShipItem]) -> None:
@@ -52,6 +52,9 @@ class _Node:
         self.level = level
         self.obj = obj
         self.has_qty = False
+        #: its ancestors from the root down to its parent (set by _paths; siblings share it;
+        #: never the node itself, so nodes and paths hold no reference cycle)
+        self.path: Optional[list[_Node]] = None
 
 
 class _State:
@@ -117,7 +120,7 @@ def _hl(st: _State, seg: Segment) -> None:
     st.party = None
 
 
-_ZERO = Decimal(0)  # placeholder quantity until SN1 (an item without SN1 is an error)
+_ZERO: Final = Decimal(0)  # placeholder quantity until SN1 (an item without SN1 is an error)
 
 
 def _dtm(st: _State, seg: Segment) -> None:
@@ -314,39 +317,38 @@ def _per(st: _State, seg: Segment) -> None:
         st.party.contact = contact_from_per(seg)
 
 
-HANDLERS: dict[str, Callable[[_State, Segment], None]] = {
+HANDLERS: Final[dict[str, Callable[[_State, Segment], None]]] = {
     "BSN": _bsn, "HL": _hl, "DTM": _dtm, "TD1": _td1, "TD5": _td5, "REF": _ref, "PRF": _prf,
     "MAN": _man, "LIN": _lin, "SLN": _sln, "SN1": _sn1, "PID": _pid,
     "N1": _n1, **ADDRESS_HANDLERS, "PER": _per,
 }
 
 
-def _paths(st: _State, ctx: MappingContext) -> dict[str, list[_Node]]:
-    """For every node, its ancestors from the root down to its parent.  Siblings share
-    one list (nothing modifies them)."""
+def _through(up: _Node, through: dict[str, list[_Node]]) -> list[_Node]:
+    """up's path plus up itself: the path of up's children (one list for all of them)."""
+    path = through.get(up.hl_id)
+    if path is None:
+        path = up.path + [up]  # type: ignore[operator]
+        through[up.hl_id] = path
+    return path
+
+
+def _paths(st: _State, ctx: MappingContext) -> None:
+    """Set every node's ``path``: its ancestors from the root down to its parent.
+    Siblings share one list (nothing modifies them)."""
     by_id = st.by_id
-    paths: dict[str, list[_Node]] = {}
-    through: dict[str, list[_Node]] = {}  # hl id -> its path plus itself, once computed
     root: list[_Node] = []
-
-    def down_to(up: _Node) -> list[_Node]:
-        path = through.get(up.hl_id)
-        if path is None:
-            path = paths[up.hl_id] + [up]
-            through[up.hl_id] = path
-        return path
-
+    through: dict[str, list[_Node]] = {}  # hl id -> its path plus itself, once computed
     for node in st.nodes:
-        hl_id = node.hl_id
-        if hl_id in paths:
+        if node.path is not None:
             continue
         # the usual order: a root, or a parent already placed
         if not node.parent:
-            paths[hl_id] = root
+            node.path = root
             continue
         up = by_id.get(node.parent)
-        if up is not None and up is not node and up.hl_id in paths:
-            paths[hl_id] = down_to(up)
+        if up is not None and up is not node and up.path is not None:
+            node.path = _through(up, through)
             continue
         pending = [node]
         seen = {node.hl_id}
@@ -357,8 +359,8 @@ def _paths(st: _State, ctx: MappingContext) -> dict[str, list[_Node]]:
             if up is None:
                 raise MappingError(f"parent id {cur.parent!r} names no HL segment",
                                    cur.seg, 2, ctx)
-            if up.hl_id in paths:
-                base = down_to(up)
+            if up.path is not None:
+                base = _through(up, through)
                 break
             if up.hl_id in seen:
                 raise MappingError(f"HL parent ids form a cycle at {cur.parent!r}",
@@ -367,11 +369,32 @@ def _paths(st: _State, ctx: MappingContext) -> dict[str, list[_Node]]:
             pending.append(up)
             cur = up
         for n in reversed(pending):
-            paths[n.hl_id] = base
+            n.path = base
             if n is not node:
                 base = base + [n]
                 through[n.hl_id] = base
-    return paths
+
+
+def _container(path: list[_Node], order_key: str, order: ShipmentOrder, below_from: int,
+               placed: dict[tuple[str, str], Pack]) -> Union[ShipmentOrder, Pack]:
+    """The box (the order or a pack in it) that the packs of path lead to, made as needed:
+    a pack below the order (idx > below_from) is itself, one above it a copy per order."""
+    box: Union[ShipmentOrder, Pack] = order
+    for idx in range(len(path)):
+        n = path[idx]
+        level = n.level
+        if level != "P" and level != "T":
+            continue
+        key = (order_key, n.hl_id)
+        pack = placed.get(key)
+        if pack is None:
+            src: Pack = n.obj  # type: ignore[assignment]
+            pack = src if idx > below_from else Pack(sscc=src.sscc,
+                                                     package_type=src.package_type)
+            box.packs.append(pack)
+            placed[key] = pack
+        box = pack
+    return box
 
 
 def _build(st: _State, doc: ShipNotice) -> None:
@@ -379,45 +402,31 @@ def _build(st: _State, doc: ShipNotice) -> None:
     placed: dict[tuple[str, str], Pack] = {}
     loose: Optional[ShipmentOrder] = None
     above_orders: set[str] = set()  # ids of nodes that have an order below them
-    paths = _paths(st, ctx)
-    for node in st.nodes:
-        path = paths[node.hl_id]
-        if node.level == "O":
-            above_orders.update(n.hl_id for n in path)
+    _paths(st, ctx)
+    nodes = st.nodes
+    for node in nodes:
+        level = node.level
+        if level == "O":
+            for n in node.path:  # type: ignore[union-attr]
+                above_orders.add(n.hl_id)
             if not node.obj.order_number:  # type: ignore[union-attr]
                 raise MappingError("order level without PRF purchase order number",
                                    node.seg, 3, ctx)
-        elif node.level == "I" and not node.has_qty:
+        elif level == "I" and not node.has_qty:
             raise MappingError("item level without SN1 quantity shipped", node.seg, 3, ctx)
-
-    def container(path: list[_Node], order_key: str, order: ShipmentOrder,
-                  below_from: int) -> Union[ShipmentOrder, Pack]:
-        box: Union[ShipmentOrder, Pack] = order
-        for idx, n in enumerate(path):
-            if n.level != "P" and n.level != "T":
-                continue
-            key = (order_key, n.hl_id)
-            pack = placed.get(key)
-            if pack is None:
-                src: Pack = n.obj  # type: ignore[assignment]
-                pack = src if idx > below_from else Pack(sscc=src.sscc,
-                                                         package_type=src.package_type)
-                box.packs.append(pack)
-                placed[key] = pack
-            box = pack
-        return box
 
     last_path: Optional[list[_Node]] = None  # the last item's path and box: its siblings'
     last_box: Union[None, ShipmentOrder, Pack] = None
-    for node in st.nodes:
+    for node in nodes:
         level = node.level
         if level == "O":
             doc.orders.append(node.obj)  # type: ignore[arg-type]
             continue
-        if level not in ("I", "P", "T"):
+        is_item = level == "I"
+        if not is_item and level != "P" and level != "T":
             continue
-        path = paths[node.hl_id]
-        if path is last_path and level == "I":  # same path, same box (container is settled)
+        path: list[_Node] = node.path  # type: ignore[assignment]
+        if is_item and path is last_path:  # same path, same box (container is settled)
             last_box.items.append(node.obj)  # type: ignore[union-attr,arg-type]
             continue
         order_at = -1
@@ -430,22 +439,22 @@ def _build(st: _State, doc: ShipNotice) -> None:
             order_key = order_node.hl_id
             order: ShipmentOrder = order_node.obj  # type: ignore[assignment]
         else:
-            if level != "I" and node.hl_id in above_orders:
+            if not is_item and node.hl_id in above_orders:
                 continue  # placed under each order below it, through that order's items
             if loose is None:
                 loose = ShipmentOrder(order_number="")
                 doc.orders.append(loose)
             order_key, order = "", loose
-        if level == "I":
-            box = container(path, order_key, order, order_at)
+        if is_item:
+            box = _container(path, order_key, order, order_at, placed)
             box.items.append(node.obj)  # type: ignore[arg-type]
             last_path, last_box = path, box
         else:
-            box = container(path + [node], order_key, order, order_at)
+            _container(path + [node], order_key, order, order_at, placed)
 
 
 #: Tags ``read`` calls directly rather than through HANDLERS.
-HOT_TAGS = {"HL": _hl, "LIN": _lin, "SN1": _sn1, "DTM": _dtm, "MAN": _man}
+HOT_TAGS: Final = {"HL": _hl, "LIN": _lin, "SN1": _sn1, "DTM": _dtm, "MAN": _man}
 
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> ShipNotice:
