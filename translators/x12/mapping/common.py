@@ -10,7 +10,6 @@ results are immutable, so sharing them between documents is safe).
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 from decimal import Decimal
 from typing import Any, Callable, Final, NamedTuple, Optional, Sequence
 
@@ -84,15 +83,30 @@ def required(seg: Segment, i: int, what: str, ctx: MappingContext) -> str:
 
 # --------------------------------------------------------------------------- numbers / dates
 
-@functools.lru_cache(maxsize=8192)
+#: Memos of to_decimal and parse_date_text (pure functions of a string: the same quantities,
+#: prices and dates come back all the time), emptied when full.  Plain dicts rather than
+#: functools.lru_cache: a compiled caller then calls the function natively, and a hit is one
+#: dict lookup.
+_DECIMALS: Final[dict[str, Optional[Decimal]]] = {}
+_DATES: Final[dict[str, Optional[_dt.date]]] = {}
+_MEMO_LIMIT: Final = 8192
+
+
 def to_decimal(v: str) -> Optional[Decimal]:
     """X12 R/N text (optional minus, digits, at most one point) -> Decimal;
     None when it is not such a number (exponents, spaces, NaN, ...)."""
+    memo = _DECIMALS
+    if v in memo:
+        return memo[v]
+    d: Optional[Decimal] = None
     if v.isascii():
         s = v.replace(".", "", 1)
         if s.isdigit() or (s[:1] == "-" and s[1:].isdigit()):
-            return Decimal(v)
-    return None
+            d = Decimal(v)
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[v] = d
+    return d
 
 
 def decimal(seg: Segment, i: int, what: str, ctx: MappingContext) -> Optional[Decimal]:
@@ -123,9 +137,19 @@ def integer(seg: Segment, i: int, what: str, ctx: MappingContext, text: Optional
     raise MappingError(f"{what} ({seg.tag}{i:02d}) {v!r} is not an integer", seg, i, ctx)
 
 
-@functools.lru_cache(maxsize=4096)
 def parse_date_text(v: str) -> Optional[_dt.date]:
     """CCYYMMDD or YYMMDD (older partners; 00-49 -> 20xx) -> date, None if invalid."""
+    memo = _DATES
+    if v in memo:
+        return memo[v]
+    d = _date_of(v)
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[v] = d
+    return d
+
+
+def _date_of(v: str) -> Optional[_dt.date]:
     if not (v.isdigit() and v.isascii()):
         return None
     try:
