@@ -226,6 +226,30 @@ def test_delimiters_and_odd_arguments() -> None:
         assert ck.check(odd) is False
 
 
+def test_element_order_and_notes_past_the_last_element() -> None:
+    """Element definitions in any order (checked by position, stopping at the segment's last
+    element); a mandatory element after it; each note kind when none, some or all of its
+    elements are there."""
+    an = (1, 1, 3, None, 0)
+    elems = tuple((seq, int(seq == 4), 1, an, (), ()) for seq in (5, 2, 4, 1, 3))
+    for kind, positions in ((1, (2, 3)), (2, (2, 5)), (3, (3, 5)), (4, (2, 3)), (5, (1, 5))):
+        spec = (5, elems, ((kind, positions),))
+        optional = (5, tuple((s, 0, r, a, c, n) for s, _, r, a, c, n in elems),
+                    ((kind, positions),))
+        ck, ck_opt = _c.Checker(spec, ":", "^").check, _c.Checker(optional, ":", "^").check
+        assert ck(["X", "A", "", "", "D"]) is (kind in (1, 3, 4))  # R and L need 2 or 5
+        assert ck(["X", "A"]) is False  # element 4 is mandatory
+        for els in (["X"], ["X", "A"], ["X", "", "B"], ["X", "", "B", "C"], ["X", "A", "", "", "", "E"],
+                    ["X", "", "B", "C", "", "E"]):
+            present = {i for i, v in enumerate(els) if i and v}
+            p = set(positions)
+            want = {1: not (p & present) or p <= present, 2: bool(p & present),
+                    3: positions[0] not in present or set(positions[1:]) <= present,
+                    4: len(p & present) <= 1,
+                    5: positions[0] not in present or bool(set(positions[1:]) & present)}[kind]
+            assert ck_opt(els) is want, (kind, positions, els)
+
+
 def test_advance_stops_at_what_it_cannot_take_and_changes_nothing_for_it() -> None:
     """The validator's C loop: moves over segments that fit and pass their check, stops
     (state, counters and output untouched) at the first one that does not."""

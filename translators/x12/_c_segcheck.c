@@ -38,6 +38,7 @@ typedef struct {
     int kind;
     Py_ssize_t npos;
     Py_ssize_t *pos;
+    Py_ssize_t minpos;  /* the smallest of pos */
 } Note;
 
 typedef struct {
@@ -56,7 +57,8 @@ typedef struct {
     PyObject_HEAD
     Py_ssize_t ndefs;
     Py_ssize_t nelems;
-    Elem *elems;
+    Elem *elems;             /* sorted by position */
+    Py_ssize_t last_mandatory;  /* position of the last mandatory element, 0 if none */
     Py_ssize_t nnotes;
     Note *notes;
     Py_UCS4 component; /* (Py_UCS4)-1: none */
@@ -189,8 +191,19 @@ build_notes(PyObject *seq, Note **out, Py_ssize_t *count)
         for (Py_ssize_t k = 0; k < np; k++)
             if (get_size(PyTuple_GET_ITEM(ps, k), 1, MAX_POSITIONS, &notes[i].pos[k], "note position") < 0)
                 return -1;
+        notes[i].minpos = notes[i].pos[0];
+        for (Py_ssize_t k = 1; k < np; k++)
+            if (notes[i].pos[k] < notes[i].minpos)
+                notes[i].minpos = notes[i].pos[k];
     }
     return 0;
+}
+
+static int
+by_position(const void *a, const void *b)
+{
+    Py_ssize_t x = ((const Elem *)a)->seq, y = ((const Elem *)b)->seq;
+    return x < y ? -1 : x > y;
 }
 
 static int
@@ -285,6 +298,11 @@ Checker_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         for (Py_ssize_t i = 0; i < ne; i++)
             if (build_elem(PyTuple_GET_ITEM(elems, i), &self->elems[i]) < 0)
                 goto fail;
+        /* checked in position order, so a check can stop at the segment's last element */
+        qsort(self->elems, (size_t)ne, sizeof(Elem), by_position);
+        for (Py_ssize_t i = 0; i < ne; i++)
+            if (self->elems[i].mandatory && self->elems[i].seq > self->last_mandatory)
+                self->last_mandatory = self->elems[i].seq;
     }
     if (build_notes(PyTuple_GET_ITEM(spec, 2), &self->notes, &self->nnotes) < 0)
         goto fail;
@@ -425,11 +443,18 @@ value_ok(const Simple *s, PyObject *str, const Text *t, Py_ssize_t a, Py_ssize_t
     }
 }
 
+/* present[p] for p < size; positions from size on are absent. */
 static int
 notes_ok(const Note *notes, Py_ssize_t n, const char *present, Py_ssize_t size)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
         const Note *note = &notes[i];
+        if (note->minpos >= size) {
+            /* none of its elements is there: only "at least one required" (R) fails */
+            if (note->kind == N_R)
+                return 0;
+            continue;
+        }
         Py_ssize_t count = 0;
         int first = 0, rest = 0, rest_all = 1;
         for (Py_ssize_t k = 0; k < note->npos; k++) {
@@ -526,17 +551,20 @@ Checker_check(Checker *self, PyObject *elements)
         if (!PyUnicode_CheckExact(v) || PyUnicode_GET_LENGTH(v) != 0)
             Py_RETURN_FALSE;
     }
+    /* from here on positions past top are absent (the loop above saw them empty) */
+    Py_ssize_t top = n < self->ndefs ? n : self->ndefs;
+    if (self->last_mandatory > top)
+        Py_RETURN_FALSE;  /* a mandatory element is missing */
     char present[MAX_POSITIONS + 1];
-    memset(present, 0, sizeof(present));
+    memset(present, 0, (size_t)top + 1);
     for (Py_ssize_t j = 0; j < self->nelems; j++) {
         const Elem *e = &self->elems[j];
-        PyObject *v = e->seq <= n ? PyList_GET_ITEM(elements, e->seq) : NULL;
-        Py_ssize_t len = 0;
-        if (v != NULL) {
-            if (!PyUnicode_CheckExact(v))
-                Py_RETURN_FALSE;
-            len = PyUnicode_GET_LENGTH(v);
-        }
+        if (e->seq > top)
+            break;  /* sorted: the rest are absent, and none is mandatory */
+        PyObject *v = PyList_GET_ITEM(elements, e->seq);
+        if (!PyUnicode_CheckExact(v))
+            Py_RETURN_FALSE;
+        Py_ssize_t len = PyUnicode_GET_LENGTH(v);
         if (len == 0) {
             if (e->mandatory)
                 Py_RETURN_FALSE;
@@ -568,7 +596,7 @@ Checker_check(Checker *self, PyObject *elements)
             start = end + 1;
         }
     }
-    if (!notes_ok(self->notes, self->nnotes, present, MAX_POSITIONS + 1))
+    if (!notes_ok(self->notes, self->nnotes, present, top + 1))
         Py_RETURN_FALSE;
     Py_RETURN_TRUE;
 }
