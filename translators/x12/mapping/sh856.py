@@ -98,11 +98,10 @@ def _hl(st: _State, seg: Segment) -> None:
     hl_id = e[1] if n > 1 else ""
     if not hl_id:
         raise MappingError("hierarchical id (HL01) is missing", seg, 1, st.ctx)
-    by_id = st.by_id
-    if hl_id in by_id:
-        raise MappingError(f"hierarchical id {hl_id!r} used twice", seg, 1, st.ctx)
     level = e[3] if n > 3 else ""
     if not level:
+        if hl_id in st.by_id:  # the duplicate is reported first, as for a valid level
+            raise MappingError(f"hierarchical id {hl_id!r} used twice", seg, 1, st.ctx)
         raise MappingError("hierarchical level code (HL03) is missing", seg, 3, st.ctx)
     obj: Union[None, ShipmentOrder, Pack, ShipItem]
     if level == "I":
@@ -114,8 +113,9 @@ def _hl(st: _State, seg: Segment) -> None:
     else:
         obj = None
     node = _Node(seg, hl_id, e[2] if n > 2 else "", level, obj)
+    if st.by_id.setdefault(hl_id, node) is not node:  # one lookup for the check and the entry
+        raise MappingError(f"hierarchical id {hl_id!r} used twice", seg, 1, st.ctx)
     st.nodes.append(node)
-    by_id[hl_id] = node
     st.node = node
     st.party = None
 
@@ -130,7 +130,8 @@ def _dtm(st: _State, seg: Segment) -> None:
     q = e[1] if len(e) > 1 else ""
     if level == "I":
         if q == "036":
-            node.obj.expiry_date = date(seg, 2, "expiration date", st.ctx)  # type: ignore[union-attr]
+            item: ShipItem = node.obj  # type: ignore[union-attr,assignment]
+            item.expiry_date = date(seg, 2, "expiration date", st.ctx)
         return
     if level in ("", "S", "O"):
         doc = _doc(st, seg)
