@@ -78,8 +78,7 @@ def _value(draw: st.DrawFn, ed: schema.ElementDef, component: str, repetition: s
 
 
 @st.composite
-def _segments(draw: st.DrawFn) -> tuple[str, schema.SegmentDef, list[str]]:
-    version, sd = draw(st.sampled_from(DEFINITIONS))
+def _segments_of(draw: st.DrawFn, version: str, sd: schema.SegmentDef) -> list[str]:
     _, component, repetition = DELIMS[version]
     count = draw(st.integers(0, len(sd.elements) + 2))
     els = [sd.tag]
@@ -88,7 +87,13 @@ def _segments(draw: st.DrawFn) -> tuple[str, schema.SegmentDef, list[str]]:
             els.append(_value(draw, sd.elements[k], component, repetition) if draw(st.booleans()) else "")
         else:
             els.append(draw(st.sampled_from(["", "", "X"])))
-    return version, sd, els
+    return els
+
+
+@st.composite
+def _segments(draw: st.DrawFn) -> tuple[str, schema.SegmentDef, list[str]]:
+    version, sd = draw(st.sampled_from(DEFINITIONS))
+    return version, sd, draw(_segments_of(version, sd))
 
 
 def _checker(version: str, sd: schema.SegmentDef):  # type: ignore[no-untyped-def]
@@ -110,6 +115,30 @@ def _agree(version: str, sd: schema.SegmentDef, els: list[str]) -> None:
 @given(_segments())
 def test_generated_segments_agree_with_detailed_checks(case: tuple) -> None:
     _agree(*case)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_one_checker_over_many_segments_agrees(data: st.DataObject) -> None:
+    """A checker remembers the last string each element passed with: the same string
+    objects met again (as the reader shares short values) and different ones in between
+    must still get the detailed checks' answer."""
+    version, sd = data.draw(st.sampled_from(DEFINITIONS))
+    _, component, repetition = DELIMS[version]
+    check = _checker(version, sd)
+    pool: list[list[str]] = []
+    for _ in range(data.draw(st.integers(2, 12))):
+        if pool and data.draw(st.booleans()):
+            els = list(data.draw(st.sampled_from(pool)))  # the same string objects again
+        else:
+            els = data.draw(_segments_of(version, sd))
+            pool.append(els)
+        fast = check(els)
+        problems = schema.check_segment(sd, els, component, repetition)
+        if fast:
+            assert problems == [], (els, problems)
+        if all(v.isascii() for v in els):
+            assert fast == (problems == []), (els, problems)
 
 
 def test_every_definition_accepts_its_minimal_valid_segment() -> None:

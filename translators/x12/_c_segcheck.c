@@ -32,6 +32,10 @@ typedef struct {
     Py_ssize_t min, max;
     PyObject *codes; /* frozenset, or NULL */
     int mandatory;
+    /* the last whole string that passed (a strong reference, so its address cannot be
+     * reused): qualifiers and codes come back segment after segment, often as the very
+     * same string (the reader shares short values), and then pass without a check */
+    PyObject *last_ok;
 } Simple;
 
 typedef struct {
@@ -83,6 +87,7 @@ static void
 clear_simple(Simple *s)
 {
     Py_CLEAR(s->codes);
+    Py_CLEAR(s->last_ok);
 }
 
 static void
@@ -370,9 +375,26 @@ valid_date(const Text *t, Py_ssize_t a, Py_ssize_t len)
     return day <= last;
 }
 
+static int value_check(const Simple *s, PyObject *str, const Text *t, Py_ssize_t a,
+                       Py_ssize_t b);
+
 /* 1 when schema.check_value finds nothing in text[a:b], 0 when it may, -1 on error. */
 static int
-value_ok(const Simple *s, PyObject *str, const Text *t, Py_ssize_t a, Py_ssize_t b)
+value_ok(Simple *s, PyObject *str, const Text *t, Py_ssize_t a, Py_ssize_t b)
+{
+    int whole = a == 0 && b == PyUnicode_GET_LENGTH(str);
+    if (whole && str == s->last_ok)
+        return 1;  /* the same (immutable) string passed this very check */
+    int r = value_check(s, str, t, a, b);
+    if (r == 1 && whole) {
+        Py_INCREF(str);
+        Py_XSETREF(s->last_ok, str);
+    }
+    return r;
+}
+
+static int
+value_check(const Simple *s, PyObject *str, const Text *t, Py_ssize_t a, Py_ssize_t b)
 {
     Py_ssize_t len = b - a;
     switch (s->type) {
@@ -558,7 +580,7 @@ Checker_check(Checker *self, PyObject *elements)
     char present[MAX_POSITIONS + 1];
     memset(present, 0, (size_t)top + 1);
     for (Py_ssize_t j = 0; j < self->nelems; j++) {
-        const Elem *e = &self->elems[j];
+        Elem *e = &self->elems[j];
         if (e->seq > top)
             break;  /* sorted: the rest are absent, and none is mandatory */
         PyObject *v = PyList_GET_ITEM(elements, e->seq);

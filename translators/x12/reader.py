@@ -12,8 +12,10 @@ iterables of byte blocks.
 Decoding strategy
 -----------------
 Input bytes are decoded as latin-1, a bijection between bytes and the first
-256 code points, so splitting on delimiters is plain ``str.split`` and string
-indexes are byte offsets.  Delimiters are found per ISA and may be several
+256 code points, so finding delimiters is plain ``str.find`` / ``str.split``
+and string indexes are byte offsets (the hot loop, translators/x12/_tokenize.py
+or its C twin, reads a buffer's plain body segments in one call; the rest go
+one by one through the general path).  Delimiters are found per ISA and may be several
 bytes long in that representation (a UTF-8 encoded terminator such as U+00D6
 is the two characters ``'\\xc3\\x96'``).  Element values are then made proper
 text lazily, one segment at a time, and only for segments that are not pure
