@@ -68,7 +68,10 @@ settle(PyObject *o, int depth, PyObject *frozen)
         return 1;
     if (depth >= MAX_DEPTH)
         return 0;
-    if (frozen_instance(o, frozen)) {
+    int list = PyList_CheckExact(o);
+    if (!list && !PyTuple_Check(o)) {
+        if (!frozen_instance(o, frozen))
+            return 0;
         if (!PyObject_GC_IsTracked(o))
             return 1;
         struct walk w = {frozen, o, depth};
@@ -77,9 +80,6 @@ settle(PyObject *o, int depth, PyObject *frozen)
         PyObject_GC_UnTrack(o);
         return 1;
     }
-    int list = PyList_CheckExact(o);
-    if (!list && !PyTuple_Check(o))
-        return 0;
     if (!list && !PyTuple_CheckExact(o) && Py_TYPE(o)->tp_dictoffset != 0)
         return 0;  /* instances with a __dict__ may hold anything later */
     if (!PyObject_GC_IsTracked(o))
