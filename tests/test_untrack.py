@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import pytest
@@ -87,6 +88,53 @@ def test_only_acyclic_shapes_are_untracked() -> None:
 def test_bad_argument_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         _c.untrack_events(("not", "a", "list"))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _c.untrack_events([], ("not a type",))
+    with pytest.raises(TypeError):
+        _c.untrack_events([], [_Frozen])
+
+
+@dataclass(frozen=True, slots=True)
+class _Frozen:
+    a: object
+    b: object = None
+
+
+@dataclass(frozen=True)
+class _FrozenWithDict:
+    a: object
+
+
+def test_frozen_instances_of_the_listed_types_only() -> None:
+    plain = _Frozen("x", _Plain("y", ["z", 1]))
+    nested = _Frozen(_Frozen("x"), ("t", ["u"]))
+    holds_dict = _Frozen({"k": "v"})
+    holds_list_of_dict = _Frozen(["a", {"k": "v"}])
+    unlisted = _FrozenWithDict("x")
+    cyclic = _Frozen([])
+    cyclic.a.append(cyclic)  # type: ignore[attr-defined]
+    events = [plain, nested, holds_dict, holds_list_of_dict, unlisted, cyclic]
+    _c.untrack_events(events)  # without the types: frozen instances are left alone
+    assert all(gc.is_tracked(e) for e in events)
+    _c.untrack_events(events, (_Frozen, _FrozenWithDict))
+    assert not gc.is_tracked(plain) and not gc.is_tracked(plain.b)
+    assert not gc.is_tracked(nested) and not gc.is_tracked(nested.a)
+    assert gc.is_tracked(holds_dict) and gc.is_tracked(holds_list_of_dict)
+    assert gc.is_tracked(unlisted)  # a __dict__ may hold anything later
+    assert gc.is_tracked(cyclic)
+    del events, cyclic
+    assert gc.collect() >= 1
+
+
+@needs_on
+def test_edifact_envelope_events_and_findings_are_untracked() -> None:
+    damaged = EDIFACT.replace(b"BGM+351", b"BGM+351+\x01")
+    events = list(edifact_reader.iter_events(damaged))
+    kinds = {type(e).__name__ for e in events}
+    assert {"InterchangeStart", "MessageStart", "MessageEnd", "InterchangeEnd", "Finding"} <= kinds
+    assert not any(gc.is_tracked(e) for e in events)
+    start = next(e for e in events if type(e).__name__ == "MessageStart")
+    assert not gc.is_tracked(start.unh) and not gc.is_tracked(start.unh.elements)
 
 
 @needs_on

@@ -1,4 +1,5 @@
-/* untrack_events(events): take acyclic reader events out of the cyclic collector's care.
+/* untrack_events(events, frozen=()): take acyclic reader events out of the cyclic collector's
+ * care.
  *
  * A reader's events (Segment named tuples holding lists of str, or lists of lists of str)
  * are allocated by the hundred thousand and live until the pipeline has consumed them.
@@ -7,7 +8,10 @@
  * values, and only while collecting).  This does what CPython does for those, for our shapes:
  * a container is untracked only when everything it holds is a str, int, float, bool or None,
  * or a container already found to be such, up to MAX_DEPTH levels; an instance of a subclass
- * only when it has no __dict__ (named tuples).  Anything else is left as it is.
+ * only when it has no __dict__ (named tuples).  Instances of the exact types the caller lists
+ * in ``frozen`` (the EDIFACT reader's frozen, slotted dataclass events: MessageStart, Finding,
+ * Position...) are containers too, of what their tp_traverse visits.  Anything else is left
+ * as it is.
  *
  * Untracked objects are still freed by reference counting.  The only cost of a wrong use would
  * be a cycle made later through such an object (nothing in the translators mutates events),
@@ -26,17 +30,56 @@ atomic(PyObject *o)
         || PyBool_Check(o) || PyFloat_CheckExact(o);
 }
 
+/* Instances of these exact types (a tuple given by the caller: frozen dataclasses with
+ * __slots__ and no __dict__) are settled like tuples, through what their tp_traverse visits. */
+struct walk {
+    PyObject *frozen;  /* tuple of types, or NULL */
+    PyObject *self;    /* the instance being traversed (its type is visited too: skipped) */
+    int depth;
+};
+
+static int settle(PyObject *o, int depth, PyObject *frozen);
+
+static int
+visit_settle(PyObject *o, void *arg)
+{
+    struct walk *w = (struct walk *)arg;
+    if (o == (PyObject *)Py_TYPE(w->self))
+        return 0;
+    return settle(o, w->depth + 1, w->frozen) ? 0 : 1;  /* nonzero stops the traversal */
+}
+
+static int
+frozen_instance(PyObject *o, PyObject *frozen)
+{
+    if (frozen == NULL || Py_TYPE(o)->tp_dictoffset != 0 || Py_TYPE(o)->tp_traverse == NULL)
+        return 0;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(frozen); k++)
+        if ((PyObject *)Py_TYPE(o) == PyTuple_GET_ITEM(frozen, k))
+            return 1;
+    return 0;
+}
+
 /* 1 if o is atomic or an acyclic container (then untracked), else 0. */
 static int
-settle(PyObject *o, int depth)
+settle(PyObject *o, int depth, PyObject *frozen)
 {
     if (atomic(o))
         return 1;
     if (depth >= MAX_DEPTH)
         return 0;
     int list = PyList_CheckExact(o);
-    if (!list && !PyTuple_Check(o))
-        return 0;
+    if (!list && !PyTuple_Check(o)) {
+        if (!frozen_instance(o, frozen))
+            return 0;
+        if (!PyObject_GC_IsTracked(o))
+            return 1;
+        struct walk w = {frozen, o, depth};
+        if (Py_TYPE(o)->tp_traverse(o, visit_settle, &w) != 0)
+            return 0;
+        PyObject_GC_UnTrack(o);
+        return 1;
+    }
     if (!list && !PyTuple_CheckExact(o) && Py_TYPE(o)->tp_dictoffset != 0)
         return 0;  /* instances with a __dict__ may hold anything later */
     if (!PyObject_GC_IsTracked(o))
@@ -44,15 +87,25 @@ settle(PyObject *o, int depth)
     Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
     PyObject **items = PySequence_Fast_ITEMS(o);
     for (Py_ssize_t k = 0; k < n; k++)
-        if (!settle(items[k], depth + 1))
+        if (!settle(items[k], depth + 1, frozen))
             return 0;
     PyObject_GC_UnTrack(o);
     return 1;
 }
 
 static PyObject *
-untrack_events(PyObject *self, PyObject *events)
+untrack_events(PyObject *self, PyObject *args)
 {
+    PyObject *events, *frozen = NULL;
+    if (!PyArg_ParseTuple(args, "O|O!:untrack_events", &events, &PyTuple_Type, &frozen))
+        return NULL;
+    if (frozen != NULL) {
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(frozen); k++)
+            if (!PyType_Check(PyTuple_GET_ITEM(frozen, k))) {
+                PyErr_SetString(PyExc_TypeError, "untrack_events: frozen must be a tuple of types");
+                return NULL;
+            }
+    }
     if (!PyList_CheckExact(events)) {
         PyErr_SetString(PyExc_TypeError, "untrack_events: a list of events is expected");
         return NULL;
@@ -60,14 +113,14 @@ untrack_events(PyObject *self, PyObject *events)
     /* No Python code runs below (only type checks and untracking), so the list cannot
      * change under us; its size is re-read at every step anyway. */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(events); i++)
-        settle(PyList_GET_ITEM(events, i), 0);
+        settle(PyList_GET_ITEM(events, i), 0, frozen);
     Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
-    {"untrack_events", untrack_events, METH_O,
-     "untrack_events(events) -> None: acyclic events are no longer scanned by the cyclic "
-     "collector (see translators/_c_untrack.c)."},
+    {"untrack_events", untrack_events, METH_VARARGS,
+     "untrack_events(events, frozen=()) -> None: acyclic events are no longer scanned by the "
+     "cyclic collector (see translators/_c_untrack.c)."},
     {NULL, NULL, 0, NULL}
 };
 

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 from translators.extensions import pick
 
 
-def _keep_tracked(events: list[Any]) -> None:
+def _keep_tracked(events: list[Any], frozen: tuple[type, ...] = ()) -> None:
     """Pure-Python stand-in for translators._c_untrack.untrack_events: nothing to do."""
 
 

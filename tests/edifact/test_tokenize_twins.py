@@ -48,8 +48,10 @@ def sharing(events: list) -> list[int]:
 
 def both(fn, monkeypatch: pytest.MonkeyPatch) -> tuple[list, list]:
     monkeypatch.setattr(reader, "_body_segments", _c.body_segments)
+    monkeypatch.setattr(reader, "_split_block", _c.split_block)
     native = fn()
     monkeypatch.setattr(reader, "_body_segments", _tokenize.body_segments)
+    monkeypatch.setattr(reader, "_split_block", _tokenize.split_block)
     return native, fn()
 
 
@@ -84,6 +86,7 @@ def test_the_reader_uses_the_c_loop_unless_disabled() -> None:
     pure = os.environ.get("EDI_GATEWAY_PURE", "") not in ("", "0")
     assert reader.NATIVE is (not pure)
     assert reader._body_segments is (_tokenize.body_segments if pure else _c.body_segments)
+    assert reader._split_block is (_tokenize.split_block if pure else _c.split_block)
 
 
 @pytest.mark.parametrize("name", EDIFACT_FILES)
@@ -303,9 +306,8 @@ def test_c_loop_untracks_what_it_makes(monkeypatch: pytest.MonkeyPatch) -> None:
 @settings(max_examples=300, deadline=None)
 @given(body=st.text(alphabet="?'\n\rA+", max_size=30))
 def test_layout_counts_released_terminators_like_a_scanner(body: str) -> None:
-    """reader._layout against a left-to-right scanner (a release character releases the next
+    """_tokenize._layout against a left-to-right scanner (a release character releases the next
     character, so '??' is a released '?'): the separator to split a block on, or None."""
-    sx = reader._Syntax(reader.DEFAULT_CHARS, "UNOC", " ")
     released, i = 0, 0
     newline_after_released = False
     while i < len(body):
@@ -323,7 +325,63 @@ def test_layout_counts_released_terminators_like_a_scanner(body: str) -> None:
             if body.count("\n") == lf and body.count("\r") == cr:
                 want = sep if body.count(sep) == real else None
                 break
-    assert reader._layout(body, sx) == want
+    assert _tokenize._layout(body, "'", "?") == want
+
+
+_BLOCK = st.text(alphabet="?'\n\rA+:é\x01", max_size=40)
+#: (terminator, release): the usual ones, no release, unusual ones, a release that is a
+#: terminator elsewhere, and pairs the C twin leaves to the Python one (None)
+_BLOCK_CHARS = [("'", "?"), ("'", None), ("?", "'"), ("+", ":"), ("é", "A"), ("\n", "?"),
+                ("'", "\r"), ("'", "'"), ("\u0416", "?"), ("'", "\u0416")]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(text=_BLOCK, chars=st.sampled_from(_BLOCK_CHARS))
+def test_split_block_twins_identical(text: str, chars: tuple) -> None:
+    """split_block: the C twin gives the Python one's (lead, step, parts, leftover, clean),
+    or None (wider characters, CR/LF as service characters), never anything else."""
+    t, r = chars
+    got = _c.split_block(text, t, r)
+    want = _tokenize.split_block(text, t, r)
+    if got is None:
+        assert t in "\r\n\u0416" or r in ("\r", "\n", "\u0416", t)
+    else:
+        assert got == want
+    assert _c.split_block(text + "\u0416", t, r) is None  # a wider text: the Python twin
+
+
+@settings(max_examples=300, deadline=None)
+@given(segments=st.lists(st.text(alphabet="A+:??'", max_size=8), max_size=12),
+       nl=st.sampled_from(["", "\n", "\r\n", "\r"]), lead=st.sampled_from(["", "\n", "\r\n\n"]))
+def test_split_block_of_laid_out_blocks(segments: list, nl: str, lead: str) -> None:
+    """Blocks as files have them (each terminator followed by the same newline, released
+    terminators inside values): both twins agree, and the C one answers."""
+    text = lead + (("'" + nl).join(segments))
+    got = _c.split_block(text, "'", "?")
+    assert got is not None and got == _tokenize.split_block(text, "'", "?")
+
+
+def test_split_block_examples() -> None:
+    for fn in (_c.split_block, _tokenize.split_block):
+        assert fn("A'\nB?'C'\nD", "'", "?") == (0, 2, ["A", "B?'C", "D"], 0, True)
+        assert fn("\n\nA'\nB", "'", "?") == (2, 2, ["A", "B"], 0, True)
+        assert fn("A'\r\nB", "'", "?") == (0, 3, ["A", "B"], 0, True)
+        assert fn("A'B\n'C", "'", "?") == (0, 1, ["A", "B\n", "C"], 0, False)
+        assert fn("A'B?", "'", "?") == (0, 1, ["A"], 3, True)  # the block's last is released
+        assert fn("A'B??", "'", "?") == (0, 1, ["A", "B??"], 0, True)
+        assert fn("A?'B'C", "'", "?") == (0, 1, ["A?'B", "C"], 0, True)
+        assert fn("", "'", None) == (0, 1, [""], 0, True)
+        assert fn("A''", "'", None) == (0, 1, ["A", "", ""], 0, True)
+
+
+def test_split_block_malformed_arguments() -> None:
+    with pytest.raises(TypeError):
+        _c.split_block(b"A'B", "'", "?")
+    with pytest.raises(TypeError):
+        _c.split_block("A'B", "'", 3)
+    assert _c.split_block("A'B", "''", "?") is None
+    assert _c.split_block("A'B", "'", "??") is None
+    assert _c.split_block("A'B", "'", "") is None
 
 
 def test_c_loop_survives_a_key_that_mutates_the_parts() -> None:

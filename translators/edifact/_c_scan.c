@@ -8,6 +8,15 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define SEEN 256  /* element lists whose known answer scan() remembers (direct-mapped) */
+
+struct seen {
+    PyObject *elements;
+    PyObject *found;  /* borrowed from known, or NULL: not there */
+};
 
 static PyObject *
 others(PyObject *self, PyObject *args)
@@ -75,6 +84,12 @@ scan(PyObject *self, PyObject *args)
         if (rep != Py_None && !PyDict_CheckExact(rep))
             Py_RETURN_NONE;
     }
+    /* The answers of known for the element lists met in this call (a message holds the same
+     * list many times: identical segment texts share one): known does not change during the
+     * call and no Python code runs, so a remembered answer (a borrowed reference, kept alive
+     * by known) is the one the dict would give again. */
+    struct seen seen[SEEN];
+    memset(seen, 0, sizeof(seen));
     PyObject *tags = PyTuple_New(n);
     PyObject *unknown = PyList_New(0);
     PyObject *smalls = PyList_New(0);
@@ -91,15 +106,24 @@ scan(PyObject *self, PyObject *args)
             repeats = 1;
         if (repeats)
             continue;
-        PyObject *ident = PyLong_FromVoidPtr(PyTuple_GET_ITEM(seg, 1));
-        if (ident == NULL)
-            goto fail;
-        PyObject *found = PyDict_GetItemWithError(known, ident);  /* borrowed */
-        Py_DECREF(ident);
+        PyObject *el = PyTuple_GET_ITEM(seg, 1);
+        struct seen *slot = &seen[((uintptr_t)el >> 4) % SEEN];
+        PyObject *found;
+        if (slot->elements == el) {
+            found = slot->found;
+        } else {
+            PyObject *ident = PyLong_FromVoidPtr(el);
+            if (ident == NULL)
+                goto fail;
+            found = PyDict_GetItemWithError(known, ident);  /* borrowed */
+            Py_DECREF(ident);
+            if (found == NULL && PyErr_Occurred())
+                goto fail;
+            slot->elements = el;
+            slot->found = found;
+        }
         if (found == tag)
             continue;
-        if (found == NULL && PyErr_Occurred())
-            goto fail;
         int is_small = small(PyTuple_GET_ITEM(seg, 1), limit);
         if (is_small < 0) {  /* an odd element list: the Python twin */
             Py_DECREF(tags);

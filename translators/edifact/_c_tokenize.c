@@ -1,4 +1,5 @@
-/* C twin of translators/edifact/_tokenize.py: body_segments (see there for the contract).
+/* C twin of translators/edifact/_tokenize.py: split_block and body_segments (see there for
+ * the contracts).
  *
  * Memory safety: every argument is type-checked; a part that is not an exact str, a cached
  * entry of an unexpected shape or a separator that is not one character stops the run (the
@@ -6,6 +7,8 @@
  * taken is released on every path.  With the reader's dicts (str keys) no Python code runs
  * inside the loop; should a foreign key's __eq__ run during a lookup, the part, its element
  * list and its tag are held by strong references, and the list size is re-read at every step.
+ * split_block reads only 1-byte texts (latin-1: a character is a byte), every index bounded
+ * by the text's length, and runs no Python code.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -242,7 +245,141 @@ body_segments(PyObject *self, PyObject *args)
     return Py_BuildValue("(nnn)", i, off, pos);
 }
 
+/* ------------------------------------------------------------------ split_block */
+
+/* Whether the terminator at d[k] is released: an odd run of release characters right before
+ * it (not looking before lo, the start of the current piece). */
+static int
+released_at(const Py_UCS1 *d, Py_ssize_t lo, Py_ssize_t k, Py_UCS4 r)
+{
+    Py_ssize_t m = k;
+    while (m > lo && d[m - 1] == r)
+        m--;
+    return (k - m) & 1;
+}
+
+/* Index of the first real (unreleased) terminator at or after k and before n, or -1. */
+static Py_ssize_t
+next_real(const Py_UCS1 *d, Py_ssize_t lo, Py_ssize_t k, Py_ssize_t n, Py_UCS4 t, Py_UCS4 r)
+{
+    while (k < n) {
+        const Py_UCS1 *hit = memchr(d + k, (int)t, (size_t)(n - k));
+        if (hit == NULL)
+            return -1;
+        Py_ssize_t j = hit - d;
+        if (r == NO_SEP || !released_at(d, lo, j, r))
+            return j;
+        k = j + 1;
+    }
+    return -1;
+}
+
+/* The layout test of the Python twin (_layout) over d[lo:n]: the length of the newline that
+ * follows every real terminator (1 for LF or CR, 2 for CR LF) when there is no other CR/LF,
+ * else 0. */
+static int
+layout(const Py_UCS1 *d, Py_ssize_t lo, Py_ssize_t n, Py_UCS4 t, Py_UCS4 r)
+{
+    Py_ssize_t n_real = 0, n_lf = 0, n_cr = 0, lf = 0, crlf = 0, cr = 0;
+    for (Py_ssize_t k = lo; k < n; k++) {
+        Py_UCS1 ch = d[k];
+        if (ch == t) {
+            Py_UCS1 next = k + 1 < n ? d[k + 1] : 0;
+            if (r != NO_SEP && released_at(d, lo, k, r)) {
+                if (next == '\r' || next == '\n')
+                    return 0;  /* a released terminator followed by a newline */
+                continue;
+            }
+            n_real++;
+            if (next == '\n')
+                lf++;
+            else if (next == '\r') {
+                cr++;
+                if (k + 2 < n && d[k + 2] == '\n')
+                    crlf++;
+            }
+        } else if (ch == '\n')
+            n_lf++;
+        else if (ch == '\r')
+            n_cr++;
+    }
+    if (n_cr == 0 && n_lf == n_real)
+        return lf == n_real ? 1 : 0;
+    if (n_lf == n_real && n_cr == n_real)
+        return crlf == n_real ? 2 : 0;
+    if (n_lf == 0 && n_cr == n_real)
+        return cr == n_real ? 1 : 0;
+    return 0;
+}
+
+static PyObject *
+split_block(PyObject *self, PyObject *args)
+{
+    PyObject *text, *ts, *rs;
+    if (!PyArg_ParseTuple(args, "UUO:split_block", &text, &ts, &rs))
+        return NULL;
+    if (rs != Py_None && !PyUnicode_Check(rs)) {
+        PyErr_SetString(PyExc_TypeError, "split_block: release must be a str or None");
+        return NULL;
+    }
+    Py_UCS4 t = single(ts);
+    Py_UCS4 r = rs == Py_None ? NO_SEP : single(rs);
+    if (PyUnicode_READY(text) < 0)
+        return NULL;
+    /* wider characters, separators of another length, CR/LF as service characters: the
+     * Python twin */
+    if (PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND || t == NO_SEP || t > 0xff || t == '\r'
+            || t == '\n' || (rs != Py_None && (r == NO_SEP || r > 0xff || r == '\r'
+                                              || r == '\n' || r == t)))
+        Py_RETURN_NONE;
+    const Py_UCS1 *d = PyUnicode_1BYTE_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t lead = 0, step = 1;
+    int clean = 1;
+    if (n > 0 && (memchr(d, '\n', (size_t)n) != NULL || memchr(d, '\r', (size_t)n) != NULL)) {
+        Py_ssize_t lo = 0;
+        while (lo < n && (d[lo] == '\r' || d[lo] == '\n'))
+            lo++;
+        int newline = layout(d, lo, n, t, r);
+        if (newline) {
+            lead = lo;
+            step = 1 + newline;
+        } else
+            clean = 0;
+    }
+    /* pieces between real terminators; the last one ends at the block's end: when the
+     * terminator there is released, that piece is left for the next block */
+    Py_ssize_t count = 1, last = lead;
+    for (Py_ssize_t k; (k = next_real(d, last, last, n, t, r)) >= 0; last = k + step)
+        count++;
+    Py_ssize_t leftover = 0;
+    if (r != NO_SEP && n > last && released_at(d, last, n, r)) {
+        leftover = n - last + 1;
+        count--;
+    }
+    PyObject *parts = PyList_New(count);
+    if (parts == NULL)
+        return NULL;
+    Py_ssize_t start = lead;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_ssize_t k = next_real(d, start, start, n, t, r);
+        if (k < 0)
+            k = n;
+        PyObject *piece = PyUnicode_Substring(text, start, k);
+        if (piece == NULL) {
+            Py_DECREF(parts);
+            return NULL;
+        }
+        PyList_SET_ITEM(parts, i, piece);
+        start = k + step;
+    }
+    return Py_BuildValue("(nnNnO)", lead, step, parts, leftover, clean ? Py_True : Py_False);
+}
+
 static PyMethodDef methods[] = {
+    {"split_block", split_block, METH_VARARGS,
+     "split_block(text, t, r) -> (lead, step, parts, leftover, clean) or None;"
+     " see translators/edifact/_tokenize.py"},
     {"body_segments", body_segments, METH_VARARGS,
      "body_segments(parts, i, off, step, e, c, r, young, old, kinds, textmax, cachemax, pos,"
      " out, Segment) -> (i, off, pos); see translators/edifact/_tokenize.py"},

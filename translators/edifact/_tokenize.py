@@ -1,6 +1,7 @@
-"""The EDIFACT reader's hot loop: a run of ordinary in-message segments -> Segment events.
+"""The EDIFACT reader's hot loops: a decoded block -> its segment texts (``split_block``), and
+a run of ordinary in-message segments -> Segment events (``body_segments``).
 
-``body_segments`` is the pure-Python twin of the optional C extension
+``split_block`` and ``body_segments`` are the pure-Python twins of the optional C extension
 ``translators.edifact._c_tokenize`` (same signature, same results, the same
 element lists shared through the parse cache; the tests compare both on the
 corpus, on generated and damaged input, fed whole and one byte at a time).
@@ -8,7 +9,10 @@ The reader (translators/edifact/reader.py, ``EdifactReader._segments``) uses
 the C version when it is built, unless the environment sets
 ``EDI_GATEWAY_PURE=1``.
 
-Both stop at the first part that is not an ordinary segment and return its
+The C ``split_block`` answers None for a text of characters beyond latin-1 or when the
+terminator or the release character is CR or LF; the reader then calls this one.
+
+Both ``body_segments`` stop at the first part that is not an ordinary segment and return its
 index: an empty part, a part holding the release character that the parse
 cache does not know, a tag whose kind is not 0 (service segments, malformed
 or not yet classified tags), or a text the cache should keep while its young
@@ -77,3 +81,96 @@ def body_segments(parts: list[str], i: int, off: int, step: int, e: str, c: str,
         off += len(p) + step
         i += 1
     return i, off, pos
+
+
+def split_block(text: str, t: str, r: Optional[str]) -> tuple[int, int, list[str], int, bool]:
+    """The segment texts of a decoded block that ends just before a segment terminator
+    ``t`` (``r``: the release character or None): ``(lead, step, parts, leftover, clean)``.
+
+    When the block holds CR/LF and every real (unreleased) terminator is followed by the
+    same newline and there is no other CR/LF, the newlines leading the block (``lead``
+    characters) are skipped and the parts are split on terminator plus newline (``step``
+    characters) with ``clean`` True; otherwise on the terminator alone (``step`` 1, no
+    lead), ``clean`` False when the block holds CR/LF.  Released terminators do not split.
+    ``leftover`` > 0 when the terminator ending the block is itself released: the last part
+    is left out, and ``leftover`` counts its characters and that terminator."""
+    lead = 0
+    sep = t
+    clean = True
+    if "\n" in text or "\r" in text:
+        body = text.lstrip("\r\n")
+        lead = len(text) - len(body)
+        layout_sep = _layout(body, t, r)
+        if layout_sep is None:  # sep stays t
+            lead = 0
+            body = text
+            clean = False
+        else:
+            sep = layout_sep
+        text = body
+    parts = text.split(sep)
+    leftover = 0
+    if r is not None and r in text:
+        if sep == t and r + t in text:
+            parts, leftover = _merge_released(parts, t, r)
+        else:  # only the terminator ending the block may be released
+            last = parts[-1]
+            if last.endswith(r) and (len(last) - len(last.rstrip(r))) & 1:
+                parts.pop()
+                leftover = len(last) + 1
+    return lead, len(sep), parts, leftover, clean
+
+
+def _layout(body: str, t: str, r: Optional[str]) -> Optional[str]:
+    """The separator to split a block on when every (real) terminator is followed by the same
+    newline and there is no other CR/LF; None otherwise (then parts are cleaned one by one)."""
+    n_t = body.count(t)
+    n_lf = body.count("\n")
+    n_cr = body.count("\r")
+    n_rel = 0
+    if r is not None and r + t in body:
+        rt = r + t
+        if r + rt not in body:  # every "?'" is a lone release: all are released terminators
+            if rt + "\n" in body or rt + "\r" in body:
+                return None
+            n_rel = body.count(rt)
+            i = -1
+        else:
+            i = body.find(rt)
+        while i >= 0:
+            j = i
+            while j > 0 and body[j - 1] == r:
+                j -= 1
+            if not (i - j) & 1:  # odd run of release characters: the terminator is released
+                n_rel += 1
+                if body[i + 2:i + 3] in ("\r", "\n"):
+                    return None
+            i = body.find(rt, i + 2)
+    real = n_t - n_rel
+    if n_cr == 0 and n_lf == real:
+        sep = t + "\n"
+    elif n_lf == real and n_cr == real:
+        sep = t + "\r\n"
+    elif n_lf == 0 and n_cr == real:
+        sep = t + "\r"
+    else:
+        return None
+    return sep if body.count(sep) == real else None
+
+
+def _merge_released(parts: list[str], t: str, r: str) -> tuple[list[str], int]:
+    """Join pieces whose terminator is released; returns (complete pieces, characters left over
+    including the final terminator)."""
+    merged: list[str] = []
+    pending: Optional[str] = None
+    for p in parts:
+        if pending is not None:
+            p = pending + t + p
+            pending = None
+        if p.endswith(r) and (len(p) - len(p.rstrip(r))) & 1:
+            pending = p
+            continue
+        merged.append(p)
+    if pending is not None:
+        return merged, len(pending) + 1
+    return merged, 0

@@ -56,12 +56,13 @@ identical segments share one ``elements`` list: events are read-only for every
 consumer, and the message validator uses that identity to skip checks it has
 already made.  A text found in the old generation is moved back to the young one.
 
-Hot loop
---------
-Runs of ordinary in-message segments of such blocks are read by
-``translators/edifact/_tokenize.py`` or, when it is built, its C twin
-``_c_tokenize.c`` (``NATIVE`` says which; ``EDI_GATEWAY_PURE=1`` forces the
-Python one).  Both give the same events and share the same lists.
+Hot loops
+---------
+A decoded block is cut into segment texts (newline layout, released terminators) and
+runs of ordinary in-message segments of such blocks are read by
+``translators/edifact/_tokenize.py`` (``split_block``, ``body_segments``) or, when it is
+built, its C twin ``_c_tokenize.c`` (``NATIVE`` says which; ``EDI_GATEWAY_PURE=1`` forces
+the Python one).  Both give the same parts and events and share the same lists.
 """
 from __future__ import annotations
 
@@ -82,6 +83,9 @@ from translators.gcpause import gc_paused, untrack_events
 #: C one.
 _body_segments, NATIVE = pick("translators.edifact._c_tokenize", "body_segments",
                               _tokenize.body_segments)
+#: ``split_block`` (the same twins): a decoded block -> its segment texts
+_split_block = pick("translators.edifact._c_tokenize", "split_block", _tokenize.split_block)[0]
+_split_block_py = _tokenize.split_block
 
 #: UNB S001 0001 -> Python codec.
 ENCODINGS: dict[str, str] = {
@@ -104,6 +108,10 @@ _UTF8_SEQ_RE = re.compile(_UTF8_SEQ)
 _UTF8_LEAD_RE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")  # cheap first test for the above
 
 _tuple_new = tuple.__new__  # Segment(...) without the named tuple's Python-level __new__
+#: The frozen, slotted dataclass events (and what they hold) that untrack_events may take out
+#: of the cyclic collector's care, as it does with segments (translators/_c_untrack.c).
+_FROZEN_EVENTS = (InterchangeStart, InterchangeEnd, GroupStart, GroupEnd, MessageStart,
+                  MessageEnd, ServiceChars, Finding, Position)
 SERVICE_KINDS = {"UNH": 1, "UNT": 2, "UNG": 3, "UNE": 4, "UNZ": 5, "UNB": 6, "UNA": 7}
 _TAG_RE = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
 _BOM = b"\xef\xbb\xbf"
@@ -359,12 +367,13 @@ class EdifactReader:
         """Tokenizing allocates many small lists that all survive until the caller consumes
         the events; the cyclic collector would scan them again and again (about a quarter of
         the run time) although the reader creates no reference cycles.  It is paused for the
-        duration of the call and restored as it was.  The events are untracked before it is
+        duration of the call and restored as it was.  The events (envelope events and
+        findings included) are untracked before it is
         back: the first allocation after that starts a collection, which would otherwise
         scan every event of the call once (about 8% of a translation)."""
         with gc_paused():
             self._run(out, final)
-            untrack_events(out)
+            untrack_events(out, _FROZEN_EVENTS)
 
     # ------------------------------------------------------------------ driver
 
@@ -589,33 +598,13 @@ class EdifactReader:
         if end >= 0:
             raw = bytes(buf[pos:end])
             text = raw.decode(sx.enc, "surrogateescape")
-            t = sx.t
             r = sx.r
-            lead = 0
-            sep = t
-            clean = True
-            if "\n" in text or "\r" in text:
-                body = text.lstrip("\r\n")
-                lead = len(text) - len(body)
-                layout_sep = _layout(body, sx)
-                if layout_sep is None:  # sep stays t
-                    lead = 0
-                    body = text
-                    clean = False
-                else:
-                    sep = layout_sep
-                text = body
-            parts = text.split(sep)
-            if r is not None and r in text:
-                if sep == t and r + t in text:
-                    parts, leftover = _merge_released(parts, t, r)
-                else:  # only the terminator ending the block may be released
-                    last = parts[-1]
-                    if last.endswith(r) and (len(last) - len(last.rstrip(r))) & 1:
-                        parts.pop()
-                        leftover = len(last) + 1
-                if leftover and sx.wide:
-                    leftover = len(text[len(text) + 1 - leftover:].encode(sx.enc, "surrogateescape")) + 1
+            split = _split_block(text, sx.t, r)
+            if split is None:  # a text the C twin leaves to the Python one
+                split = _split_block_py(text, sx.t, r)
+            lead, step, parts, leftover, clean = split
+            if leftover and sx.wide:
+                leftover = len(text[len(text) + 1 - leftover:].encode(sx.enc, "surrogateescape")) + 1
         if not parts:  # no complete segment yet
             if len(buf) - pos > MAX_PENDING:
                 self._too_long(out, pos)
@@ -626,11 +615,11 @@ class EdifactReader:
         utf8 = (sx.mojibake and not self._warned_utf8 and not raw.isascii()
                 and _UTF8_LEAD_RE.search(raw) is not None and _UTF8_SEQ_RE.search(raw) is not None)
         consumed = self._segments(parts, self._base + pos + lead, out, sx.wide and not raw.isascii(),
-                                  len(sep), clean,
+                                  step, clean,
                                   utf8 or (bool(raw.translate(None, sx.plain))
                                            if not sx.wide or raw.isascii()
-                                           else sx.suspect.search(text) is not None),
-                                  sx.r is not None and sx.r in text, utf8)
+                                           else sx.suspect.search(text, lead) is not None),
+                                  sx.r is not None and text.find(sx.r, lead) >= 0, utf8)
         if consumed is None:
             self._pos = pos + len(raw) + 1 - leftover
         else:
@@ -1019,63 +1008,6 @@ class EdifactReader:
                                   trailer=seg, count=count))
         self._body = False
         self._reset_interchange()
-
-
-def _layout(body: str, sx: _Syntax) -> Optional[str]:
-    """The separator to split a block on when every (real) terminator is followed by the same
-    newline and there is no other CR/LF; None otherwise (then parts are cleaned one by one)."""
-    t = sx.t
-    n_t = body.count(t)
-    n_lf = body.count("\n")
-    n_cr = body.count("\r")
-    n_rel = 0
-    r = sx.r
-    if r is not None and r + t in body:
-        rt = r + t
-        if r + rt not in body:  # every "?'" is a lone release: all are released terminators
-            if rt + "\n" in body or rt + "\r" in body:
-                return None
-            n_rel = body.count(rt)
-            i = -1
-        else:
-            i = body.find(rt)
-        while i >= 0:
-            j = i
-            while j > 0 and body[j - 1] == r:
-                j -= 1
-            if not (i - j) & 1:  # odd run of release characters: the terminator is released
-                n_rel += 1
-                if body[i + 2:i + 3] in ("\r", "\n"):
-                    return None
-            i = body.find(rt, i + 2)
-    real = n_t - n_rel
-    if n_cr == 0 and n_lf == real:
-        sep = t + "\n"
-    elif n_lf == real and n_cr == real:
-        sep = t + "\r\n"
-    elif n_lf == 0 and n_cr == real:
-        sep = t + "\r"
-    else:
-        return None
-    return sep if body.count(sep) == real else None
-
-
-def _merge_released(parts: list[str], t: str, r: str) -> tuple[list[str], int]:
-    """Join pieces whose terminator is released; returns (complete pieces, characters left over
-    including the final terminator)."""
-    merged: list[str] = []
-    pending: Optional[str] = None
-    for p in parts:
-        if pending is not None:
-            p = pending + t + p
-            pending = None
-        if p.endswith(r) and (len(p) - len(p.rstrip(r))) & 1:
-            pending = p
-            continue
-        merged.append(p)
-    if pending is not None:
-        return merged, len(pending) + 1
-    return merged, 0
 
 
 Source = Union[bytes, bytearray, memoryview, BinaryIO, Iterable[bytes]]

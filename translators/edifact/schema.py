@@ -23,7 +23,10 @@ per state mapping a segment tag to a ``Transition``.  EDIFACT groups are
 entered by their first (trigger) segment.  Per segment tag there is a
 generated fast checker (one precompiled test per element, True when the
 segment is certainly valid) and a table-driven slow checker that lists the
-errors; the slow checker runs only when the fast one says no.
+errors; the slow checker runs only when the fast one says no.  The fast
+checker is the C extension translators/edifact/_c_segcheck.c when it is built
+(``NATIVE_CHECKS``; its twin, the generated Python checker, otherwise and under
+``EDI_GATEWAY_PURE=1``).
 """
 from __future__ import annotations
 
@@ -34,6 +37,8 @@ from pathlib import Path
 from typing import Callable, NamedTuple, Optional, Union
 
 from lxml import etree
+
+from translators.extensions import pick
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
@@ -320,6 +325,45 @@ def _compile_fast(tag: str, specs: tuple[Constituent, ...]) -> Callable[[list[li
     return ns["check"]  # type: ignore[return-value]
 
 
+# ---------------------------------------------------------------- the C twin
+
+#: ``_c_segcheck.Checker`` (translators/edifact/_c_segcheck.c) and whether it is built and
+#: enabled; without it the generated Python checkers are used.
+_Checker, NATIVE_CHECKS = pick("translators.edifact._c_segcheck", "Checker", None)
+
+
+def _value_spec(spec: ElementSpec, in_composite: bool) -> tuple:
+    pictures = None
+    if in_composite and spec.pictures is not None and spec.picture_from is not None:
+        pictures = dict(spec.pictures)
+    return (spec.position, {"a": 1, "n": 2, "an": 3}[spec.kind], spec.min_len, spec.max_len,
+            spec.codes, spec.mandatory, -1 if pictures is None else spec.picture_from, pictures)
+
+
+def checker_spec(specs: tuple[Constituent, ...]) -> tuple:
+    """The description of a segment definition that ``_c_segcheck.Checker`` compiles (see
+    there): the same tests as the generated checker of ``_compile_fast``."""
+    out: list[tuple] = []
+    for spec in specs:
+        if spec.__class__ is ElementSpec:
+            out.append((spec.position, spec.mandatory, _value_spec(spec, False), (), 0))  # type: ignore[arg-type]
+            continue
+        comps = spec.components  # type: ignore[union-attr]  # a CompositeSpec here
+        last_cm = max((c.position for c in comps if c.mandatory), default=0)
+        out.append((spec.position, spec.mandatory, None,
+                    tuple(_value_spec(c, True) for c in comps), last_cm))
+    last_mandatory = max((s.position for s in specs if s.mandatory), default=0)
+    return (len(specs), last_mandatory, tuple(out))
+
+
+def fast_checker(tag: str, specs: tuple[Constituent, ...]) -> Callable[[list[list[str]]], bool]:
+    """The fast checker of a segment definition: the C one when it is built, else the
+    generated Python one (its twin)."""
+    if _Checker is None:
+        return _compile_fast(tag, specs)
+    return _Checker(checker_spec(specs)).check  # type: ignore[no-any-return]
+
+
 # ---------------------------------------------------------------- loading
 
 def _parse_format(text: str) -> tuple[str, int, int]:
@@ -372,7 +416,7 @@ def load_directory(directory: str) -> dict[str, SegmentSpec]:
                 ))
         tag = seg.get("id")
         elements = tuple(specs)
-        out[tag] = SegmentSpec(tag, elements, _compile_fast(tag, elements))
+        out[tag] = SegmentSpec(tag, elements, fast_checker(tag, elements))
     return out
 
 
