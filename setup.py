@@ -7,7 +7,8 @@ as the package ``edi_mailbox``: the standard library already has a module named
 Two kinds of optional native code, both with the pure Python they replace still in place:
 
 * every ``translators/**/_c_*.c`` file is built as a C extension of the same dotted name
-  (each has a pure-Python twin; the tests check both give the same results);
+  (each has a pure-Python twin; the tests check both give the same results); the
+  ``translators/**/_c_*.h`` headers hold what several of them share;
 * the hot translator modules listed in ``translators/_native.py`` are compiled with mypyc
   (a build requirement in pyproject.toml).  The sha256 of each compiled source goes to
   ``translators/_native_build.json``; at import the package uses the compiled modules only
@@ -28,9 +29,10 @@ packages = find_packages(include=["gateway", "gateway.*", "translators", "transl
 packages += ["edi_mailbox"] + ["edi_mailbox." + name for name in find_packages("mailbox")]
 
 here = Path(__file__).parent
+headers = [str(path.relative_to(here)) for path in sorted((here / "translators").rglob("_c_*.h"))]
 extensions = [
     Extension(".".join(path.relative_to(here).with_suffix("").parts), [str(path.relative_to(here))],
-              optional=True, extra_compile_args=["-O2"])
+              optional=True, extra_compile_args=["-O2"], depends=headers)
     for path in sorted((here / "translators").rglob("_c_*.c"))
 ]
 

@@ -12,6 +12,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include "../_c_kinds.h"
 #include <string.h>
 
 /* First index >= start and < end of ch in data, or -1. */
@@ -106,22 +107,6 @@ tag_of(PyObject *el)
     return PyUnicode_CheckExact(tag) ? tag : NULL;
 }
 
-/* 1 when kinds[tag] is the int 0 (an ordinary segment), 0 when not, -1 on error. */
-static int
-ordinary(PyObject *kinds, PyObject *tag)
-{
-    PyObject *kind = PyDict_GetItemWithError(kinds, tag);  /* borrowed */
-    if (kind == NULL)
-        return PyErr_Occurred() ? -1 : 0;
-    if (!PyLong_CheckExact(kind))
-        return 0;
-    int overflow = 0;
-    long kv = PyLong_AsLongAndOverflow(kind, &overflow);
-    if (kv == -1 && PyErr_Occurred())
-        return -1;
-    return kv == 0 && !overflow;
-}
-
 struct run {
     Py_UCS4 e, c, r;  /* r: NO_SEP when the block holds no release character */
     PyObject *young, *old, *kinds, *out;
@@ -160,7 +145,7 @@ read_part(PyObject *part, Py_ssize_t off, Py_ssize_t pos, const struct run *run)
     }
     PyObject *tag = tag_of(el);
     Py_XINCREF(tag);
-    int ok = tag == NULL ? 0 : ordinary(run->kinds, tag);
+    int ok = tag == NULL ? 0 : kind_is_zero(run->kinds, tag);
     if (ok == 1 && insert) {
         if (PyDict_GET_SIZE(run->young) >= run->cachemax)
             ok = 0;  /* the cache must age first: the Python path does it */

@@ -22,6 +22,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include "../_c_kinds.h"
 #include <string.h>
 
 #define SLOTS 256      /* short strings remembered per call (power of two) */
@@ -140,22 +141,6 @@ split_elements(Table *t, const Py_UCS1 *p, Py_ssize_t n, Py_UCS1 es, PyObject *t
     return el;
 }
 
-/* kinds[tag] == 0, or -1 on a Python error. */
-static int
-is_body(PyObject *kinds, PyObject *tag)
-{
-    PyObject *kind = PyDict_GetItemWithError(kinds, tag);  /* borrowed */
-    if (kind == NULL)
-        return PyErr_Occurred() ? -1 : 0;
-    if (!PyLong_CheckExact(kind))
-        return 0;
-    int overflow = 0;
-    long kv = PyLong_AsLongAndOverflow(kind, &overflow);
-    if (kv == -1 && PyErr_Occurred())
-        return -1;
-    return kv == 0 && !overflow;
-}
-
 static PyObject *
 body_segments(PyObject *self, PyObject *args)
 {
@@ -228,7 +213,7 @@ body_segments(PyObject *self, PyObject *args)
             int body;
             if (slot != NULL) {
                 if (slot->kind < 0) {
-                    body = is_body(kinds, slot->str);
+                    body = kind_is_zero(kinds, slot->str);
                     if (body < 0)
                         goto done;
                     slot->kind = body;
@@ -240,7 +225,7 @@ body_segments(PyObject *self, PyObject *args)
                 tag = ascii_str(s, tn);
                 if (tag == NULL)
                     goto done;
-                body = is_body(kinds, tag);
+                body = kind_is_zero(kinds, tag);
                 if (body < 0) {
                     Py_DECREF(tag);
                     goto done;
