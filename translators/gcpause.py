@@ -14,8 +14,7 @@ them even once while they wait for the pipeline; without the extension, or with
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from translators.extensions import pick
 
@@ -28,13 +27,21 @@ def _keep_tracked(events: list[Any], frozen: tuple[type, ...] = ()) -> None:
 untrack_events, UNTRACKING = pick("translators._c_untrack", "untrack_events", _keep_tracked)
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    if enabled:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
+class gc_paused:
+    """``with gc_paused(): ...``: the collector off for the block, its previous state back
+    afterwards, however the block ends.  A class, not a generator-based context manager:
+    it is entered once per document, and this costs a third of that."""
+
+    __slots__ = ("_enabled",)
+
+    def __init__(self) -> None:
+        self._enabled = False
+
+    def __enter__(self) -> None:
+        self._enabled = gc.isenabled()
+        if self._enabled:
+            gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._enabled:
             gc.enable()
