@@ -285,6 +285,7 @@ class _Envelope:
         self.st: Optional[TransactionStart] = None
         self.groups: set[str] = set()
         self.sets: set[str] = set()
+        self.pending = False  # ISA checks wait for the reader's own ISA findings
 
     # ----------------------------------------------------------- positions
     def position(self, offset: int, level: str, **extra) -> Position:
@@ -294,6 +295,67 @@ class _Envelope:
         return Position(offset=offset, interchange=isa, group=gs,
                         transaction=st.control_number if st else None,
                         transaction_set=st.set_id if st else None, **extra)
+
+    # ------------------------------------------------------------ one batch
+    def process(self, batch: list[Event]) -> list[Event]:
+        """The events of batch with this pass's findings inserted (a plain method, not the
+        generator's loop: its locals are C locals when compiled)."""
+        st = self
+        pending = self.pending
+        # the event classes as locals: a module global is a dict lookup per use when compiled
+        seg_t: type = Segment
+        finding_t: type = Finding
+        out: list[Event] = []
+        for ev in batch:
+            kind = type(ev)
+            if kind is seg_t and not pending:
+                out.append(ev)
+                continue
+            if (kind is finding_t and pending and ev.field == "TA105"  # type: ignore[union-attr]
+                    and ev.position.segment_tag == "ISA"):  # type: ignore[union-attr]
+                st.isa_reported.add(ev.code)  # type: ignore[union-attr]
+                out.append(ev)
+                continue
+            if pending:
+                pending = False
+                out.extend(st.isa_checks())
+            if kind is seg_t or kind is finding_t:
+                out.append(ev)
+            elif kind is InterchangeStart:
+                st.isa = ev  # type: ignore[assignment]
+                st.isa_reported = set()
+                pending = True
+                st.groups = set()
+                st.gs = st.st = None
+                out.append(ev)
+            elif kind is GroupStart:
+                st.gs = ev  # type: ignore[assignment]
+                st.sets = set()
+                st.st = None
+                out.append(ev)
+                out.extend(st.gs_checks(ev))  # type: ignore[arg-type]
+            elif kind is TransactionStart:
+                st.st = ev  # type: ignore[assignment]
+                out.append(ev)
+                out.extend(st.st_checks(ev))  # type: ignore[arg-type]
+            elif kind is TransactionEnd:
+                out.extend(st.se_checks(ev))  # type: ignore[arg-type]
+                st.st = None
+                out.append(ev)
+            elif kind is GroupEnd:
+                out.extend(st.ge_checks(ev))  # type: ignore[arg-type]
+                st.gs = None
+                st.sets = set()
+                out.append(ev)
+            elif kind is InterchangeEnd:
+                out.extend(st.iea_checks(ev))  # type: ignore[arg-type]
+                st.isa = None
+                st.groups = set()
+                out.append(ev)
+            else:
+                out.append(ev)
+        self.pending = pending
+        return out
 
     # ------------------------------------------------------------ ISA/IEA
     def isa_checks(self) -> list[Finding]:
@@ -525,63 +587,9 @@ def validate_envelope_batches(batches: Iterable[list[Event]],
     """``validate_envelope`` over lists of events (the reader's ``iter_batches``): one list
     out per list in, so no generator is resumed per event."""
     st = _Envelope(registry if registry is not None else MemoryControlNumberRegistry())
-    pending = False  # ISA checks wait for the reader's own ISA findings
-    # the event classes as locals: a module global is a dict lookup per use when compiled
-    seg_t: type = Segment
-    finding_t: type = Finding
     for batch in batches:
-        out: list[Event] = []
-        append = out.append
-        for ev in batch:
-            kind = type(ev)
-            if kind is seg_t and not pending:
-                append(ev)
-                continue
-            if (kind is finding_t and pending and ev.field == "TA105"  # type: ignore[union-attr]
-                    and ev.position.segment_tag == "ISA"):  # type: ignore[union-attr]
-                st.isa_reported.add(ev.code)  # type: ignore[union-attr]
-                append(ev)
-                continue
-            if pending:
-                pending = False
-                out.extend(st.isa_checks())
-            if kind is seg_t or kind is finding_t:
-                append(ev)
-            elif kind is InterchangeStart:
-                st.isa = ev  # type: ignore[assignment]
-                st.isa_reported = set()
-                pending = True
-                st.groups = set()
-                st.gs = st.st = None
-                append(ev)
-            elif kind is GroupStart:
-                st.gs = ev  # type: ignore[assignment]
-                st.sets = set()
-                st.st = None
-                append(ev)
-                out.extend(st.gs_checks(ev))  # type: ignore[arg-type]
-            elif kind is TransactionStart:
-                st.st = ev  # type: ignore[assignment]
-                append(ev)
-                out.extend(st.st_checks(ev))  # type: ignore[arg-type]
-            elif kind is TransactionEnd:
-                out.extend(st.se_checks(ev))  # type: ignore[arg-type]
-                st.st = None
-                append(ev)
-            elif kind is GroupEnd:
-                out.extend(st.ge_checks(ev))  # type: ignore[arg-type]
-                st.gs = None
-                st.sets = set()
-                append(ev)
-            elif kind is InterchangeEnd:
-                out.extend(st.iea_checks(ev))  # type: ignore[arg-type]
-                st.isa = None
-                st.groups = set()
-                append(ev)
-            else:
-                append(ev)
-        yield out
-    if pending:
+        yield st.process(batch)
+    if st.pending:
         tail: list[Event] = []
         tail.extend(st.isa_checks())
         yield tail

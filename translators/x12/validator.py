@@ -158,7 +158,6 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
     advance = _schema.native_advance
     for batch in batches:
         emitted: list[Event] = []
-        emit = emitted.append
         i = 0
         n = len(batch)
         while i < n:
@@ -204,12 +203,12 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
                         check = row[7]
                         if check is not None:
                             if check(els):
-                                emit(ev)
+                                emitted.append(ev)
                                 continue
                         else:
                             text = sep.join(els)
                             if text in seen:
-                                emit(ev)
+                                emitted.append(ev)
                                 continue
                             try:
                                 if row[5][len(els)](text) is not None:
@@ -217,12 +216,12 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
                                         if len(seen) >= _SEEN_MAX:
                                             seen.clear()
                                         seen.add(text)
-                                    emit(ev)
+                                    emitted.append(ev)
                                     continue
                             except IndexError:
                                 pass
                     # something to report
-                    emit(ev)
+                    emitted.append(ev)
                     cur.state = state
                     target, kind, depth, limit, skipped, matchers, _, _ = row
                     kind &= 3
@@ -235,27 +234,27 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
                     for idx in skipped or ():
                         miss = cur.schema.nodes[idx]
                         cur.errors = True
-                        emit(seg_finding("3", ev, miss.tag, miss.loop_id,
+                        emitted.append(seg_finding("3", ev, miss.tag, miss.loop_id,
                                          detail=f"{miss.tag} expected before {ev.tag}"))
                     if bad is not None:
                         cur.errors = True
-                        emit(seg_finding(bad, ev, loop_id=node.loop_id))
+                        emitted.append(seg_finding(bad, ev, loop_id=node.loop_id))
                     if len(els) >= len(matchers) or matchers[len(els)](sep.join(els)) is None:
                         for f in slow(ev, node, cur):
                             if f.severity == ERROR:
                                 cur.errors = True
-                            emit(f)
+                            emitted.append(f)
                     continue
-                emit(ev)
+                emitted.append(ev)
                 cur.state = state
                 cur.errors = True
-                emit(misplaced(ev, cur))
+                emitted.append(misplaced(ev, cur))
                 continue
             if type(ev) is SegmentT:
-                emit(ev)
+                emitted.append(ev)
                 continue
             if isinstance(ev, TransactionStart):
-                emit(ev)
+                emitted.append(ev)
                 st_ctl, set_id = ev.control_number, ev.set_id
                 cur = None
                 base = _schema.base_version(ev.version)
@@ -263,7 +262,7 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
                 if sc is None:
                     what = (f"transaction set {ev.set_id!r} of version {ev.version!r}" if base
                             else f"version {ev.version!r}")
-                    emit(Finding("AK502", "1", f"{what} not supported; body not validated",
+                    emitted.append(Finding("AK502", "1", f"{what} not supported; body not validated",
                                  Position(ev.offset, isa_ctl, gs_ctl, st_ctl, set_id, "ST", 1)))
                     continue
                 d = delims
@@ -288,16 +287,16 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
                     for idx in sc.end_missing[state]:
                         miss = sc.nodes[idx]
                         cur.errors = True
-                        emit(seg_finding("3", where, miss.tag, miss.loop_id, detail=f"{miss.tag} expected before SE"))
+                        emitted.append(seg_finding("3", where, miss.tag, miss.loop_id, detail=f"{miss.tag} expected before SE"))
                     if cur.errors:
-                        emit(Finding("AK502", "5", "one or more segments in error",
+                        emitted.append(Finding("AK502", "5", "one or more segments in error",
                                      Position(ev.offset, isa_ctl, gs_ctl, st_ctl, set_id, "SE", seg_pos)))
                 cur = None
-                emit(ev)
+                emitted.append(ev)
                 continue
             if isinstance(ev, InterchangeStart):
                 isa_ctl, gs_ctl, delims = ev.control_number, None, ev.delimiters
             elif isinstance(ev, GroupStart):
                 gs_ctl = ev.control_number
-            emit(ev)
+            emitted.append(ev)
         yield emitted

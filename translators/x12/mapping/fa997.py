@@ -139,11 +139,10 @@ HANDLERS: Final[dict[str, Callable[[_State, Segment], None]]] = {
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> FunctionalAck:
     st = _State(ctx)
-    get = HANDLERS.get
     last: Optional[Segment] = None
     for seg in segments:
         last = seg
-        h = get(seg.tag)
+        h = HANDLERS.get(seg.tag)
         if h is not None:
             h(st, seg)
     _close_frame(st)

@@ -168,7 +168,6 @@ HOT_TAGS: Final = {"PO1": _po1, "PID": _pid}
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> PurchaseOrder:
     st = _State(ctx)
-    get = HANDLERS.get
     for seg in segments:
         # the line segments are called directly (a native call when compiled); the rest
         # through the table (HOT_TAGS: a test checks the table holds the same functions)
@@ -178,7 +177,7 @@ def read(segments: Iterable[Segment], ctx: MappingContext) -> PurchaseOrder:
         elif tag == "PID":
             _pid(st, seg)
         else:
-            h = get(tag)
+            h = HANDLERS.get(tag)
             if h is not None:
                 h(st, seg)
     if st.doc is None:

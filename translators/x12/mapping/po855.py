@@ -219,7 +219,6 @@ HOT_TAGS: Final = {"PO1": _po1, "ACK": _ack, "PID": _pid}
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> OrderResponse:
     st = _State(ctx)
-    get = HANDLERS.get
     for seg in segments:
         # the line segments are called directly (a native call when compiled); the rest
         # through the table (HOT_TAGS: a test checks the table holds the same functions)
@@ -231,7 +230,7 @@ def read(segments: Iterable[Segment], ctx: MappingContext) -> OrderResponse:
         elif tag == "PID":
             _pid(st, seg)
         else:
-            h = get(tag)
+            h = HANDLERS.get(tag)
             if h is not None:
                 h(st, seg)
     _finish_line(st)

@@ -460,7 +460,6 @@ HOT_TAGS: Final = {"HL": _hl, "LIN": _lin, "SN1": _sn1, "DTM": _dtm, "MAN": _man
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> ShipNotice:
     st = _State(ctx)
-    get = HANDLERS.get
     for seg in segments:
         # the hierarchy's segments are called directly (a native call when compiled); the
         # rest through the table (HOT_TAGS: a test checks the table holds the same functions)
@@ -476,7 +475,7 @@ def read(segments: Iterable[Segment], ctx: MappingContext) -> ShipNotice:
         elif tag == "MAN":
             _man(st, seg)
         else:
-            h = get(tag)
+            h = HANDLERS.get(tag)
             if h is not None:
                 h(st, seg)
     doc = st.doc
