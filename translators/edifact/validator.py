@@ -260,7 +260,6 @@ class MessageValidator:
         known = memory.known if memory is not None else {}
         structure_findings = 0
         segment_cls = Segment
-        emit = out.append
 
         def position(seg_offset: int, **extra) -> Position:
             return Position(offset=seg_offset, interchange=interchange, group=group,
@@ -274,8 +273,8 @@ class MessageValidator:
                 tag, elements, offset, seg_pos, repeats = event
                 tr = row.get(tag)
                 if tr is None:
-                    emit(event)
-                    emit(Finding(UCS, "15", f"segment {tag} not supported in this position",
+                    out.append(event)
+                    out.append(Finding(UCS, "15", f"segment {tag} not supported in this position",
                                  position(offset, segment_tag=tag, segment_position=seg_pos,
                                           loop_id=loop_id)))
                     structure_findings += 1
@@ -298,20 +297,20 @@ class MessageValidator:
                         over = groups[level] > limit
                 if missing:
                     for missing_tag, missing_loop in missing:
-                        emit(Finding(UCS, "13",
+                        out.append(Finding(UCS, "13",
                                      f"mandatory segment {missing_tag} missing before {tag}",
                                      position(offset, segment_tag=missing_tag,
                                               segment_position=seg_pos - 1, loop_id=missing_loop)))
                         structure_findings += 1
-                emit(event)
+                out.append(event)
                 if over:
                     structure_findings += 1
                     if kind == REPEAT:
-                        emit(Finding(UCS, "35", f"segment {tag} repeated more than {limit} times",
+                        out.append(Finding(UCS, "35", f"segment {tag} repeated more than {limit} times",
                                      position(offset, segment_tag=tag, segment_position=seg_pos,
                                               loop_id=loop_id)))
                     else:
-                        emit(Finding(UCS, "36", f"group {loop_id} repeated more than {limit} times",
+                        out.append(Finding(UCS, "36", f"group {loop_id} repeated more than {limit} times",
                                      position(offset, segment_tag=tag, segment_position=seg_pos,
                                               loop_id=loop_id)))
                 if repeats:
@@ -335,7 +334,7 @@ class MessageValidator:
                             message = f"{tag}: {err.message}"
                             if severity is WARNING:
                                 message += f" (accepted: {subset} may define it)"
-                            emit(Finding(field, err.code, message,
+                            out.append(Finding(field, err.code, message,
                                          position(offset, segment_tag=tag, segment_position=seg_pos,
                                                   loop_id=loop_id, element_position=err.element,
                                                   component_position=err.component,
@@ -351,11 +350,11 @@ class MessageValidator:
                 groups = []
                 seg_count = 1
                 loop_id = None
-                emit(event)
+                out.append(event)
                 if schema is None:
                     ident = ":".join(p for p in (event.message_type, event.version, event.release,
                                                  event.agency, event.association_code) if p)
-                    emit(Finding(UCM, NOT_SUPPORTED,
+                    out.append(Finding(UCM, NOT_SUPPORTED,
                                  f"message type/version {ident} not supported; body not validated",
                                  position(event.offset, segment_tag="UNH", segment_position=1,
                                           element_reference="S009", bad_value=ident)))
@@ -378,14 +377,14 @@ class MessageValidator:
                     last_position = event.segment_count - (event.trailer is not None)
                     if tr is not None:
                         for missing_tag, missing_loop in tr.missing:
-                            emit(Finding(UCS, "13",
+                            out.append(Finding(UCS, "13",
                                          f"mandatory segment {missing_tag} missing at end "
                                          "of message",
                                          position(event.offset, segment_tag=missing_tag,
                                                   segment_position=last_position,
                                                   loop_id=missing_loop)))
                             structure_findings += 1
-                emit(event)
+                out.append(event)
                 schema = None
                 reference = message_type = None
                 continue
@@ -400,7 +399,7 @@ class MessageValidator:
             elif cls is InterchangeEnd:
                 interchange = None
                 group = None
-            emit(event)
+            out.append(event)
         self._interchange = interchange
         self._group = group
         self._reference = reference

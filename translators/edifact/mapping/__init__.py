@@ -14,7 +14,7 @@ Writing::
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Final, Iterable
 
 from translators.canonical import Document, OrderResponse, PurchaseOrder, ShipNotice
 from translators.edifact.events import Segment
@@ -23,14 +23,14 @@ from translators.edifact.mapping.common import DIRECTORIES, MappingContext, Mapp
 from translators.findings import EDIError
 
 #: Message type (UNH 0065) -> reader of its body segments.
-MAPPERS: dict[str, Callable[[Iterable[Segment], MappingContext], Document]] = {
+MAPPERS: Final[dict[str, Callable[[Iterable[Segment], MappingContext], Document]]] = {
     "ORDERS": orders.read,
     "ORDRSP": ordrsp.read,
     "DESADV": desadv.read,
 }
 
 #: Canonical document class -> (message type, writer of its body segments).
-WRITERS: dict[type, tuple[str, Callable[..., list[list]]]] = {
+WRITERS: Final[dict[type, tuple[str, Callable[..., list[list]]]]] = {
     PurchaseOrder: ("ORDERS", orders.write),
     OrderResponse: ("ORDRSP", ordrsp.write),
     ShipNotice: ("DESADV", desadv.write),

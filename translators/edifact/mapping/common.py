@@ -17,7 +17,7 @@ import datetime as _dt
 import re
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Final, Mapping, NamedTuple, Optional, Sequence
 
 from translators.canonical import Contact, Party, ProductId, Reference
 from translators.codes import FromCode, ToCode, from_code_for, invert, to_code_for
@@ -25,11 +25,11 @@ from translators.edifact.events import DEFAULT_CHARS, Segment, ServiceChars
 from translators.edifact.serialize import Num
 from translators.findings import EDIError, Position
 
-DIRECTORIES = ("D96A", "D01B")
+DIRECTORIES: Final = ("D96A", "D01B")
 
 #: Unit written by the gateway when a QTY has no measure unit qualifier: EANCOM
 #: says the quantity then counts the trade item itself ("each").
-DEFAULT_UNIT = "EA"
+DEFAULT_UNIT: Final = "EA"
 
 
 # --------------------------------------------------------------------------- context / error
@@ -120,7 +120,7 @@ class MappingError(EDIError):
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
 
-EMPTY: tuple[str, ...] = ("",)
+EMPTY: Final[tuple[str, ...]] = ("",)
 
 
 def comp(seg: Segment, i: int, c: int = 0) -> str:
@@ -142,7 +142,7 @@ def required(seg: Segment, i: int, c: int, what: str, ref: str, ctx: MappingCont
 
 # --------------------------------------------------------------------------- numbers / dates
 
-_NUMBER = re.compile(r"-?(?:\d+[.,]?\d*|[.,]\d+)\Z")
+_NUMBER: Final = re.compile(r"-?(?:\d+[.,]?\d*|[.,]\d+)\Z")
 
 
 def number(v: str, seg: Segment, i: int, c: int, what: str, ref: str,
@@ -204,13 +204,13 @@ def _week(v: str) -> _dt.date:
 
 #: 2379 date/time format -> (expected lengths, parser of the date part).
 #: Ranges (718, 719, 720) give their start; week formats (616) give the Monday.
-_FORMATS = {
+_FORMATS: Final = {
     "102": ((8,), _ymd), "203": ((12,), _ymd), "204": ((14,), _ymd), "205": ((12, 14, 16), _ymd),
     "101": ((6,), _yymmdd), "201": ((10,), _yymmdd), "718": ((17, 16), _ymd),
     "719": ((25, 24), _ymd), "720": ((9, 8), _ymd), "711": ((13, 12), _yymmdd),
     "616": ((6,), _week), "102E": ((8,), _ymd),
 }
-_BY_LENGTH = {8: _ymd, 12: _ymd, 14: _ymd, 6: _yymmdd, 10: _yymmdd}
+_BY_LENGTH: Final = {8: _ymd, 12: _ymd, 14: _ymd, 6: _yymmdd, 10: _yymmdd}
 
 
 def date_of(seg: Segment, what: str, ctx: MappingContext) -> Optional[_dt.date]:
@@ -308,46 +308,46 @@ to_code: ToCode = to_code_for("edifact", "EDIFACT", allow_empty=True)
 
 
 #: 1225 message function (ORDERS, DESADV; ORDRSP purpose part).
-PURPOSES: dict[str, str] = {
+PURPOSES: Final[dict[str, str]] = {
     "9": "original", "1": "cancellation", "5": "replace", "4": "change", "6": "confirmation",
 }
-PURPOSES_OUT = invert(PURPOSES)
+PURPOSES_OUT: Final = invert(PURPOSES)
 
 #: 3035 party function qualifier.  DP (delivery party, EANCOM) and ST both
 #: read as ship_to; ship_to is written as DP.
-PARTY_ROLES: dict[str, str] = {
+PARTY_ROLES: Final[dict[str, str]] = {
     "BY": "buyer", "SE": "seller", "SU": "supplier", "DP": "ship_to", "ST": "ship_to",
     "IV": "bill_to", "SF": "ship_from", "PE": "remit_to", "MF": "manufacturer", "CA": "carrier",
 }
-PARTY_ROLES_OUT = invert(PARTY_ROLES)
+PARTY_ROLES_OUT: Final = invert(PARTY_ROLES)
 
 #: C082 3055 code list responsible agency of the party id.
-ID_SCHEMES: dict[str, str] = {
+ID_SCHEMES: Final[dict[str, str]] = {
     "9": "gln", "16": "duns", "91": "seller_assigned", "92": "buyer_assigned",
     "ZZZ": "mutually_defined",
 }
-ID_SCHEMES_OUT = invert(ID_SCHEMES)
+ID_SCHEMES_OUT: Final = invert(ID_SCHEMES)
 
 #: 7143 item number type (LIN C212, PIA C212).  NB (batch) and SN (serial)
 #: are not product ids (DESADV reads them as lot and serial numbers).
-PRODUCT_SCHEMES: dict[str, str] = {
+PRODUCT_SCHEMES: Final[dict[str, str]] = {
     "SRV": "gtin", "EN": "gtin", "UP": "gtin",
     "IN": "buyer", "BP": "buyer",
     "SA": "vendor", "VN": "vendor", "VP": "vendor",
     "MF": "manufacturer", "SK": "sku",
 }
-PRODUCT_SCHEMES_OUT: dict[str, str] = {
+PRODUCT_SCHEMES_OUT: Final[dict[str, str]] = {
     "buyer": "IN", "vendor": "SA", "manufacturer": "MF", "sku": "SK",
 }
 
 #: 1153 reference qualifier (document-level RFF) -> canonical qualifier.
-REFERENCE_QUALIFIERS: dict[str, str] = {
+REFERENCE_QUALIFIERS: Final[dict[str, str]] = {
     "CT": "contract", "VN": "vendor_order", "PD": "promotion", "IA": "vendor_id",
     "CO": "customer_order", "ON": "purchase_order", "IV": "invoice", "BM": "bill_of_lading",
     "CN": "tracking", "PK": "packing_list", "SI": "shipper_id", "CR": "customer_reference",
     "DQ": "delivery_note", "BO": "blanket_order", "AAG": "quote", "AEP": "project",
 }
-REFERENCE_QUALIFIERS_OUT = invert(REFERENCE_QUALIFIERS)
+REFERENCE_QUALIFIERS_OUT: Final = invert(REFERENCE_QUALIFIERS)
 
 
 def unit_in(code: str) -> str:
@@ -365,7 +365,7 @@ def unit_out(unit: str, what: str) -> str:
 
 # --------------------------------------------------------------------------- product ids
 
-_GTIN_LENGTHS = (8, 12, 13, 14)
+_GTIN_LENGTHS: Final = (8, 12, 13, 14)
 
 
 def product_id(number: str, kind: str, _schemes: dict = PRODUCT_SCHEMES) -> ProductId:
@@ -518,7 +518,7 @@ Handler = Callable[[Any, Segment], None]
 DocOf = Callable[[Any, Segment], Any]
 
 #: ``st.last`` values inside a NAD group.
-PARTY_GROUP = ("NAD", "NADRFF", "CTA")
+PARTY_GROUP: Final = ("NAD", "NADRFF", "CTA")
 
 #: ``st.in_line`` of the ORDERS and ORDRSP states (in a LIN group).
 in_line: Callable[[Any], bool] = attrgetter("in_line")
@@ -651,4 +651,4 @@ def imd_text(seg: Segment) -> tuple[bool, Optional[str]]:
     return not e[2][0], text
 
 
-_FREE_TEXT = frozenset(("F", "A", "E", "B", ""))
+_FREE_TEXT: Final = frozenset(("F", "A", "E", "B", ""))

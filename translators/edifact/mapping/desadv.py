@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import copy
 from decimal import Decimal
-from typing import Any, Iterable, Optional
+from typing import Any, Final, Iterable, Optional
 
 from translators.canonical import (
     Pack, Party, ProductId, Reference, ShipItem, ShipmentOrder, ShipNotice,
@@ -39,19 +39,19 @@ from translators.edifact.mapping.common import (
 from translators.findings import EDIError
 
 #: TDT C220 8067 mode of transport (UN/ECE Rec 19) -> canonical transport_mode.
-TRANSPORT_MODES: dict[str, str] = {
+TRANSPORT_MODES: Final[dict[str, str]] = {
     "10": "sea", "1": "sea", "20": "rail", "2": "rail", "30": "road", "3": "road",
     "40": "air", "4": "air", "50": "mail", "5": "mail", "80": "inland_water", "8": "inland_water",
 }
-TRANSPORT_MODES_OUT = invert(TRANSPORT_MODES)
+TRANSPORT_MODES_OUT: Final = invert(TRANSPORT_MODES)
 
 #: Canonical reference qualifier carried by EQD (equipment/container number).
-EQUIPMENT = "equipment"
+EQUIPMENT: Final = "equipment"
 
-_HEAD_CHILDREN = frozenset("ALI MOA".split())
-_NAD_CHILDREN = frozenset("LOC DTM COM".split())
-_MAX_HEADER_ORDERS = 10  # SG1 repeats
-_MAX_DEPTH = 50  # CPS nesting accepted on input
+_HEAD_CHILDREN: Final = frozenset("ALI MOA".split())
+_NAD_CHILDREN: Final = frozenset("LOC DTM COM".split())
+_MAX_HEADER_ORDERS: Final = 10  # SG1 repeats
+_MAX_DEPTH: Final = 50  # CPS nesting accepted on input
 
 
 class _Node:
@@ -126,7 +126,7 @@ def _bgm(st: _State, seg: Segment) -> None:
     st.last = "head"
 
 
-_ESTIMATED = {"17": 0, "132": 1}
+_ESTIMATED: Final = {"17": 0, "132": 1}
 
 
 def _dtm(st: _State, seg: Segment) -> None:
@@ -383,7 +383,7 @@ def _imd(st: _State, seg: Segment) -> None:
         cur.desc_any = text
 
 
-_SHIPPED = {"12": 0, "46": 1, "131": 2, "1": 3}
+_SHIPPED: Final = {"12": 0, "46": 1, "131": 2, "1": 3}
 
 
 def _qty(st: _State, seg: Segment) -> None:
@@ -411,19 +411,19 @@ def _qty(st: _State, seg: Segment) -> None:
     cur.qty_rank = rank
 
 
-HANDLERS: dict[str, Handler] = {
+HANDLERS: Final[dict[str, Handler]] = {
     "BGM": _bgm, "DTM": _dtm, "MEA": _mea, "RFF": _rff,
     **party_handlers(_doc, _past_head, _in_line),
     "TDT": _tdt, "EQD": _eqd, "CPS": _cps, "PAC": _pac, "PCI": _pci, "GIN": _gin, "LIN": _lin,
     "PIA": _pia, "IMD": _imd, "QTY": _qty,
 }
-_LINE_CHILDREN = frozenset("PIA IMD MEA QTY ALI GIR DLM FTX MOA NAD TDT TMD HAN".split())
+_LINE_CHILDREN: Final = frozenset("PIA IMD MEA QTY ALI GIR DLM FTX MOA NAD TDT TMD HAN".split())
 #: st.last -> segments without a handler that keep that group open.
-_KEEP: dict[str, frozenset[str]] = {
+_KEEP: Final[dict[str, frozenset[str]]] = {
     "head": _HEAD_CHILDREN, "NAD": _NAD_CHILDREN, "NADRFF": _NAD_CHILDREN, "CTA": _NAD_CHILDREN,
     "LIN": _LINE_CHILDREN,
 }
-_SCHEMES = PRODUCT_SCHEMES
+_SCHEMES: Final = PRODUCT_SCHEMES
 
 
 def _pack_orders(node: _Node, out: list[str]) -> None:
@@ -479,7 +479,7 @@ def _expand(packs: list[Pack], nodes_of: dict[int, _Node]) -> list[Pack]:
 
 
 #: Tags ``read`` calls directly rather than through HANDLERS (a test checks they are the same).
-HOT_TAGS = {"PCI": _pci, "GIN": _gin, "LIN": _lin, "PIA": _pia, "QTY": _qty, "CPS": _cps,
+HOT_TAGS: Final = {"PCI": _pci, "GIN": _gin, "LIN": _lin, "PIA": _pia, "QTY": _qty, "CPS": _cps,
             "PAC": _pac}
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Iterable, Optional
+from typing import Final, Iterable, Optional
 
 from translators.canonical import OrderLine, Party, PurchaseOrder
 from translators.edifact.events import Segment
@@ -16,22 +16,22 @@ from translators.edifact.mapping.common import (
 from translators.findings import EDIError
 
 #: BGM C002 1001 document name code -> order_type.
-ORDER_TYPES: dict[str, str] = {"220": "standalone", "221": "blanket", "226": "release",
+ORDER_TYPES: Final[dict[str, str]] = {"220": "standalone", "221": "blanket", "226": "release",
                                "105": "standalone"}
-ORDER_TYPES_OUT = invert(ORDER_TYPES)
+ORDER_TYPES_OUT: Final = invert(ORDER_TYPES)
 
 #: DTM 2005 qualifiers filling the requested dates (lower rank wins):
 #: 2 delivery requested, 64 earliest, 63 latest delivery; 10 shipment requested.
-DELIVERY_DATES = {"2": 0, "64": 1, "63": 2}
-SHIP_DATES = {"10": 0}
+DELIVERY_DATES: Final = {"2": 0, "64": 1, "63": 2}
+SHIP_DATES: Final = {"10": 0}
 
 #: Header and line children that keep the current segment group open.
-_LINE_CHILDREN = frozenset(
+_LINE_CHILDREN: Final = frozenset(
     "PIA IMD MEA QTY PCD ALI DTM MOA GIS GIN GIR QVR DOC PAI MTD FTX".split())
-_HEAD_CHILDREN = frozenset("PAI ALI IMD FTX GIR".split())
-_NAD_CHILDREN = frozenset("LOC FII DOC DTM COM".split())
+_HEAD_CHILDREN: Final = frozenset("PAI ALI IMD FTX GIR".split())
+_NAD_CHILDREN: Final = frozenset("LOC FII DOC DTM COM".split())
 #: st.last -> segments without a handler that keep that group open.
-_KEEP: dict[str, frozenset[str]] = {
+_KEEP: Final[dict[str, frozenset[str]]] = {
     "LIN": _LINE_CHILDREN, "head": _HEAD_CHILDREN,
     "NAD": _NAD_CHILDREN, "NADRFF": _NAD_CHILDREN, "CTA": _NAD_CHILDREN,
 }
@@ -214,7 +214,7 @@ def _imd(st: _State, seg: Segment) -> None:
 
 
 #: QTY 6063: 21 ordered quantity; 1 discrete quantity as a fallback.
-_QUANTITIES = {"21": 0, "1": 1}
+_QUANTITIES: Final = {"21": 0, "1": 1}
 
 
 def _qty(st: _State, seg: Segment) -> None:
@@ -249,7 +249,7 @@ def _uns(st: _State, seg: Segment) -> None:
     st.last = "UNS"
 
 
-HANDLERS: dict[str, Handler] = {
+HANDLERS: Final[dict[str, Handler]] = {
     "BGM": _bgm, "DTM": _dtm, "FTX": note_handler(_doc), "RFF": _rff,
     **party_handlers(_doc, in_line), "CUX": _cux, "LIN": _lin, "PIA": _pia, "IMD": _imd,
     "QTY": _qty, "PRI": _pri, "UNS": _uns,
@@ -257,7 +257,7 @@ HANDLERS: dict[str, Handler] = {
 
 
 #: Tags ``read`` calls directly rather than through HANDLERS (a test checks they are the same).
-HOT_TAGS = {"LIN": _lin, "PIA": _pia, "IMD": _imd, "QTY": _qty, "PRI": _pri}
+HOT_TAGS: Final = {"LIN": _lin, "PIA": _pia, "IMD": _imd, "QTY": _qty, "PRI": _pri}
 
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> PurchaseOrder:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import Iterable, Optional
+from typing import Final, Iterable, Optional
 
 from translators.canonical import OrderResponse, Party, ResponseLine
 from translators.edifact.events import Segment
@@ -48,37 +48,37 @@ from translators.edifact.mapping.common import (
 from translators.findings import EDIError
 
 #: 1225 codes that state the response (purpose original).
-RESPONSE_CODES: dict[str, str] = {
+RESPONSE_CODES: Final[dict[str, str]] = {
     "29": "accepted", "4": "accepted_with_changes", "27": "rejected", "44": "accepted",
     "34": "accepted_with_changes", "28": "accepted_with_changes", "30": "accepted_with_changes",
     "45": "accepted_with_changes",
 }
-RESPONSE_CODES_OUT = invert(RESPONSE_CODES)
+RESPONSE_CODES_OUT: Final = invert(RESPONSE_CODES)
 #: 1225 message function codes in an ORDRSP (4 is a response code here).
-PURPOSES: dict[str, str] = {"9": "original", "1": "cancellation", "5": "replace",
+PURPOSES: Final[dict[str, str]] = {"9": "original", "1": "cancellation", "5": "replace",
                             "6": "confirmation"}
-PURPOSES_OUT = invert(PURPOSES)
+PURPOSES_OUT: Final = invert(PURPOSES)
 #: BGM 4343 response type code.
-RESPONSE_TYPES: dict[str, str] = {"AP": "accepted", "AC": "accepted_with_changes",
+RESPONSE_TYPES: Final[dict[str, str]] = {"AP": "accepted", "AC": "accepted_with_changes",
                                   "CA": "accepted_with_changes", "RE": "rejected"}
-RESPONSE_TYPES_OUT = invert(RESPONSE_TYPES)
+RESPONSE_TYPES_OUT: Final = invert(RESPONSE_TYPES)
 
 #: LIN 1229 codes with a fixed line status.
-LINE_ACTIONS: dict[str, str] = {"5": "accepted", "7": "rejected", "6": "changed"}
+LINE_ACTIONS: Final[dict[str, str]] = {"5": "accepted", "7": "rejected", "6": "changed"}
 #: Status -> 1229 for the statuses written as 3 (changed) plus signals.
-_CHANGED = {"backordered", "substituted", "quantity_changed", "date_changed", "price_changed"}
+_CHANGED: Final = {"backordered", "substituted", "quantity_changed", "date_changed", "price_changed"}
 
 #: DTM qualifiers giving the scheduled date (lower rank wins).
-SCHEDULE_DATES = {"67": 0, "69": 1, "2": 2, "17": 3, "11": 4}
+SCHEDULE_DATES: Final = {"67": 0, "69": 1, "2": 2, "17": 3, "11": 4}
 #: DTM qualifier of the backordered part's date (delivery date/time, expected).
-BACKORDER_DATE = "191"
+BACKORDER_DATE: Final = "191"
 
-_LINE_CHILDREN = frozenset(
+_LINE_CHILDREN: Final = frozenset(
     "PIA IMD MEA QTY PCD ALI DTM MOA GIS GIN GIR QVR DOC PAI MTD FTX".split())
-_HEAD_CHILDREN = frozenset("PAI ALI IMD FTX GIR".split())
-_NAD_CHILDREN = frozenset("LOC FII DOC DTM COM".split())
+_HEAD_CHILDREN: Final = frozenset("PAI ALI IMD FTX GIR".split())
+_NAD_CHILDREN: Final = frozenset("LOC FII DOC DTM COM".split())
 #: st.last -> segments without a handler that keep that group open.
-_KEEP: dict[str, frozenset[str]] = {
+_KEEP: Final[dict[str, frozenset[str]]] = {
     "LIN": _LINE_CHILDREN, "head": _HEAD_CHILDREN,
     "NAD": _NAD_CHILDREN, "NADRFF": _NAD_CHILDREN, "CTA": _NAD_CHILDREN,
 }
@@ -250,7 +250,7 @@ def _imd(st: _State, seg: Segment) -> None:
         cur.desc_any = text
 
 
-_COMMITTED = {"113": 0, "12": 1, "131": 2}
+_COMMITTED: Final = {"113": 0, "12": 1, "131": 2}
 
 
 def _qty(st: _State, seg: Segment) -> None:
@@ -297,7 +297,7 @@ def _uns(st: _State, seg: Segment) -> None:
     st.last = "UNS"
 
 
-HANDLERS: dict[str, Handler] = {
+HANDLERS: Final[dict[str, Handler]] = {
     "BGM": _bgm, "DTM": _dtm, "FTX": note_handler(_doc), "RFF": _rff,
     **party_handlers(_doc, in_line), "CUX": _cux, "LIN": _lin, "PIA": _pia, "IMD": _imd,
     "QTY": _qty, "PRI": _pri, "UNS": _uns,
@@ -331,7 +331,7 @@ def line_status(cur: _Line) -> str:
 
 
 #: Tags ``read`` calls directly rather than through HANDLERS (a test checks they are the same).
-HOT_TAGS = {"LIN": _lin, "PIA": _pia, "IMD": _imd, "QTY": _qty, "PRI": _pri}
+HOT_TAGS: Final = {"LIN": _lin, "PIA": _pia, "IMD": _imd, "QTY": _qty, "PRI": _pri}
 
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> OrderResponse:
