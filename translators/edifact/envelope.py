@@ -29,7 +29,7 @@ Checks
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterable, Iterator, Optional, Protocol
+from typing import Any, Final, Iterable, Iterator, Optional, Protocol
 
 from translators.edifact import _scan
 from translators.edifact.events import (
@@ -50,7 +50,7 @@ _others = pick("translators.edifact._c_scan", "others", _scan.others)[0]
 # texts, noted below.  Partners on syntax 1/2 era software (e.g. code lists of
 # directories up to D.99B) may send the older codes 1-11 in a CONTRL they
 # return to us: LEGACY_0085 lets read_contrl() describe them.
-CODES_0085_V4: dict[str, str] = {
+CODES_0085_V4: Final[dict[str, str]] = {
     "2": "Syntax version or level not supported",
     "7": "Interchange recipient not actual recipient",
     "12": "Invalid value",
@@ -91,13 +91,13 @@ CODES_0085_V4: dict[str, str] = {
     "48": "Dependency notes condition violated",
 }
 #: Syntax 3: where the text differs from syntax 4; codes 41 and above do not exist.
-CODES_0085_V3: dict[str, str] = {
+CODES_0085_V3: Final[dict[str, str]] = {
     **{k: v for k, v in CODES_0085_V4.items() if int(k) <= 40},
     "33": "Invalid occurrence outside message or group",
     "35": "Too many segment repetitions",
 }
 #: Codes of the syntax 1/2 era (CONTRL before the 1990s list), still listed in D.99B.
-LEGACY_0085: dict[str, str] = {
+LEGACY_0085: Final[dict[str, str]] = {
     "1": "UNA not supported",
     "2": "Syntax version or level not supported",
     "3": "Message version/release not supported",
@@ -123,20 +123,20 @@ def describe_0085(code: str, syntax_version: str = "4") -> str:
 
 
 #: Syntax identifiers (0001) of the service code list, and which we read.
-KNOWN_SYNTAX_IDS = frozenset({
+KNOWN_SYNTAX_IDS: Final = frozenset({
     "UNOA", "UNOB", "UNOC", "UNOD", "UNOE", "UNOF", "UNOG", "UNOH", "UNOI", "UNOJ", "UNOK",
     "UNOL", "UNOM", "UNON", "UNOO", "UNOP", "UNOQ", "UNOR", "UNOS", "UNOT", "UNOU", "UNOV",
     "UNOW", "UNOX", "UNOY", "KECA", "IATA", "IATB",
 })
-SUPPORTED_SYNTAX_IDS = frozenset({
+SUPPORTED_SYNTAX_IDS: Final = frozenset({
     "UNOA", "UNOB", "UNOC", "UNOD", "UNOE", "UNOF", "UNOG", "UNOH", "UNOI", "UNOJ", "UNOK",
     "UNOW", "UNOY", "IATA", "IATB",
 })
-SUPPORTED_VERSIONS = frozenset({"1", "2", "3", "4"})
+SUPPORTED_VERSIONS: Final = frozenset({"1", "2", "3", "4"})
 
-UCI = "UCI0085"
-UCF = "UCF0085"
-UCM = "UCM0085"
+UCI: Final = "UCI0085"
+UCF: Final = "UCF0085"
+UCM: Final = "UCM0085"
 
 
 class ReferenceRegistry(Protocol):

@@ -67,7 +67,7 @@ the Python one).  Both give the same parts and events and share the same lists.
 from __future__ import annotations
 
 import re
-from typing import BinaryIO, Iterable, Iterator, Optional, Union
+from typing import BinaryIO, Final, Iterable, Iterator, Optional, Union
 
 from translators.edifact.events import (
     DEFAULT_CHARS, LEVEL_B_CHARS, Event, GroupEnd, GroupStart, InterchangeEnd, InterchangeStart,
@@ -88,40 +88,42 @@ _split_block = pick("translators.edifact._c_tokenize", "split_block", _tokenize.
 _split_block_py = _tokenize.split_block
 
 #: UNB S001 0001 -> Python codec.
-ENCODINGS: dict[str, str] = {
+ENCODINGS: Final[dict[str, str]] = {
     "UNOA": "ascii", "UNOB": "ascii", "IATA": "ascii", "IATB": "ascii",
     "UNOC": "latin-1", "UNOD": "iso8859-2", "UNOE": "iso8859-5", "UNOF": "iso8859-7",
     "UNOG": "iso8859-3", "UNOH": "iso8859-4", "UNOI": "iso8859-6", "UNOJ": "iso8859-8",
     "UNOK": "iso8859-9", "UNOW": "utf-8", "UNOY": "utf-8",
 }
 #: Identifiers whose repertoire is a subset of ISO 646 (level A / level B).
-LEVEL_A_IDS = frozenset({"UNOA", "IATA"})
-LEVEL_B_IDS = frozenset({"UNOB", "IATB"})
-UTF8_IDS = frozenset({"UNOW", "UNOY"})
-BARE_ENCODING = "utf-8"  # no UNB: no declared character set
+LEVEL_A_IDS: Final = frozenset({"UNOA", "IATA"})
+LEVEL_B_IDS: Final = frozenset({"UNOB", "IATB"})
+UTF8_IDS: Final = frozenset({"UNOW", "UNOY"})
+BARE_ENCODING: Final = "utf-8"  # no UNB: no declared character set
 
-_LEVEL_A = "A-Z0-9 .,\\-()/='+:?!\"%&*;<>"  # ISO 9735 level A repertoire (regex class body)
-_LEVEL_B = _LEVEL_A + "a-z"
-_CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f"
-_UTF8_SEQ = rb"(?:[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3})"
-_UTF8_SEQ_RE = re.compile(_UTF8_SEQ)
-_UTF8_LEAD_RE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")  # cheap first test for the above
+_LEVEL_A: Final = "A-Z0-9 .,\\-()/='+:?!\"%&*;<>"  # ISO 9735 level A repertoire (regex class body)
+_LEVEL_B: Final = _LEVEL_A + "a-z"
+_CONTROLS: Final = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f"
+_UTF8_SEQ: Final = (rb"(?:[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                    rb"|[\xf0-\xf4][\x80-\xbf]{3})")
+_UTF8_SEQ_RE: Final = re.compile(_UTF8_SEQ)
+_UTF8_LEAD_RE: Final = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")  # cheap first test for the above
 
 _tuple_new = tuple.__new__  # Segment(...) without the named tuple's Python-level __new__
 #: The frozen, slotted dataclass events (and what they hold) that untrack_events may take out
 #: of the cyclic collector's care, as it does with segments (translators/_c_untrack.c).
-_FROZEN_EVENTS = (InterchangeStart, InterchangeEnd, GroupStart, GroupEnd, MessageStart,
-                  MessageEnd, ServiceChars, Finding, Position)
-SERVICE_KINDS = {"UNH": 1, "UNT": 2, "UNG": 3, "UNE": 4, "UNZ": 5, "UNB": 6, "UNA": 7}
-_TAG_RE = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
-_BOM = b"\xef\xbb\xbf"
-_WS = b" \t\r\n"
-MAX_PENDING = 8 << 20  # bytes without a segment terminator before data is declared unreadable
-_TAG_CACHE_LIMIT = 4096
-_PARSE_CACHE_LIMIT = 4096  # segment texts whose parsed elements are kept (per generation)
-_PARSE_CACHE_TEXT = 256  # longer segment texts are not kept
-_CACHES_LIMIT = 4  # sets of service characters with a parse cache
-_PH_BASE = 0x01  # placeholders for released service characters: C0 controls, invalid in data
+_FROZEN_EVENTS: Final = (InterchangeStart, InterchangeEnd, GroupStart, GroupEnd, MessageStart,
+                         MessageEnd, ServiceChars, Finding, Position)
+SERVICE_KINDS: Final = {"UNH": 1, "UNT": 2, "UNG": 3, "UNE": 4, "UNZ": 5, "UNB": 6, "UNA": 7}
+_TAG_RE: Final = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
+_BOM: Final = b"\xef\xbb\xbf"
+_WS: Final = b" \t\r\n"
+#: bytes without a segment terminator before data is declared unreadable
+MAX_PENDING: Final = 8 << 20
+_TAG_CACHE_LIMIT: Final = 4096
+_PARSE_CACHE_LIMIT: Final = 4096  # segment texts whose parsed elements are kept (per generation)
+_PARSE_CACHE_TEXT: Final = 256  # longer segment texts are not kept
+_CACHES_LIMIT: Final = 4  # sets of service characters with a parse cache
+_PH_BASE: Final = 0x01  # placeholders for released service characters: C0 controls, invalid in data
 # (a segment holding one is flagged as suspicious and parsed by the careful parser instead)
 
 

@@ -52,7 +52,7 @@ element lists are not remembered) are translators/edifact/_scan.py or its C twin
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Final, Iterable, Iterator, Optional
 
 from translators.edifact import _scan as _scan_twins
 from translators.edifact.events import (
@@ -68,11 +68,11 @@ assert (REPEAT, NEXT, REGROUP, ENTER) == (0, 1, 2, 3)
 from translators.extensions import pick
 from translators.findings import ERROR, WARNING, Finding, Position
 
-UCM = "UCM0085"
-UCS = "UCS0085"
-UCD = "UCD0085"
+UCM: Final = "UCM0085"
+UCS: Final = "UCS0085"
+UCD: Final = "UCD0085"
 
-NOT_SUPPORTED = "14"
+NOT_SUPPORTED: Final = "14"
 
 
 def find_schema(start: MessageStart) -> Optional[MessageSchema]:
@@ -83,9 +83,9 @@ def find_schema(start: MessageStart) -> Optional[MessageSchema]:
 
 
 #: Bounds of the memories of one validator (entries; cleared when full).
-KNOWN_ELEMENTS_LIMIT = 8192  # element lists that passed their segment's checks
-KNOWN_ELEMENTS_TEXT = 256  # characters of a list's values; longer lists are not remembered
-CLEAN_STRUCTURES_LIMIT = 256  # tag sequences of messages without structure findings
+KNOWN_ELEMENTS_LIMIT: Final = 8192  # element lists that passed their segment's checks
+KNOWN_ELEMENTS_TEXT: Final = 256  # characters of a list's values; longer lists are not remembered
+CLEAN_STRUCTURES_LIMIT: Final = 256  # tag sequences of messages without structure findings
 
 #: translators/edifact/_scan.py or its C twin (EDI_GATEWAY_PURE=1: the Python ones)
 _others, NATIVE = pick("translators.edifact._c_scan", "others", _scan_twins.others)

@@ -38,7 +38,7 @@ from __future__ import annotations
 import calendar
 import re
 from itertools import chain
-from typing import Iterable, Iterator, Optional, Protocol
+from typing import Final, Iterable, Iterator, Optional, Protocol
 
 from translators.findings import ERROR, WARNING, Finding, Position
 from translators.x12.events import (
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 #: I18 Interchange Note Code (TA105), identical from 003050 to 008050.
-TA105_CODES: dict[str, str] = {
+TA105_CODES: Final[dict[str, str]] = {
     "000": "No error",
     "001": "The Interchange Control Number in the Header and Trailer Do Not Match. "
            "The Value From the Header is Used in the Acknowledgment.",
@@ -90,12 +90,12 @@ TA105_CODES: dict[str, str] = {
 }
 
 #: TA105 code for a bad value in ISAnn (used by the reader for broken ISAs too).
-ISA_FIELD_NOTE: dict[int, str] = {
+ISA_FIELD_NOTE: Final[dict[int, str]] = {
     1: "010", 2: "011", 3: "012", 4: "013", 5: "005", 6: "006", 7: "007", 8: "008",
     9: "014", 10: "015", 11: "016", 12: "017", 13: "018", 14: "019", 15: "020", 16: "027",
 }
 
-_SECURITY_716 = {
+_SECURITY_716: Final = {
     "10": "Authentication Key Name Unknown",
     "11": "Encryption Key Name Unknown",
     "12": "Requested Service (Authentication or Encryption) Not Available",
@@ -108,7 +108,7 @@ _SECURITY_716 = {
 }
 
 #: 716 Functional Group Syntax Error Code (997 AK905..AK909 / 999 AK905..).
-AK905_CODES: dict[str, dict[str, str]] = {
+AK905_CODES: Final[dict[str, dict[str, str]]] = {
     "004010": {
         "1": "Functional Group Not Supported",
         "2": "Functional Group Version Not Supported",
@@ -170,7 +170,7 @@ _718_S3S4 = {
 
 #: 718 Transaction Set Syntax Error Code (997 AK502..AK506); 005010 adds the
 #: 618 values used by the 999 IK502.
-AK502_CODES: dict[str, dict[str, str]] = {
+AK502_CODES: Final[dict[str, dict[str, str]]] = {
     "004010": {
         **_718_COMMON,
         "19": "S1E Security End Segment Missing for S1S Security Start Segment",
@@ -192,14 +192,14 @@ AK502_CODES: dict[str, dict[str, str]] = {
 #: Which code each envelope check uses, per code list.  None: that release
 #: has no code for it; the check is then reported as a warning with
 #: ``fallback`` (and never rejects).
-GROUP_ERRORS: dict[str, dict[str, Optional[str]]] = {
+GROUP_ERRORS: Final[dict[str, dict[str, Optional[str]]]] = {
     "004010": {"version": "2", "trailer_missing": "3", "control_mismatch": "4", "count": "5",
                "control_syntax": "6", "duplicate": None},
     "005010": {"version": "2", "trailer_missing": "3", "control_mismatch": "4", "count": "5",
                "control_syntax": "6", "duplicate": "19"},
 }
-GROUP_FALLBACK = {"duplicate": "6"}
-TRANSACTION_ERRORS: dict[str, dict[str, Optional[str]]] = {
+GROUP_FALLBACK: Final = {"duplicate": "6"}
+TRANSACTION_ERRORS: Final[dict[str, dict[str, Optional[str]]]] = {
     "004010": {"trailer_missing": "2", "control_mismatch": "3", "count": "4", "set_id": "6",
                "control_syntax": "7", "duplicate": "23"},
     "005010": {"trailer_missing": "2", "control_mismatch": "3", "count": "4", "set_id": "6",
@@ -207,13 +207,13 @@ TRANSACTION_ERRORS: dict[str, dict[str, Optional[str]]] = {
 }
 
 # I05 Interchange ID Qualifier: union of the 003040..006050 code lists.
-_I05 = frozenset(["01", "02", "03", "04", "07", "08", "09", "10", "11", "12", "13", "14", "15",
-                  "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28",
-                  "29", "30", "31", "32", "33", "34", "35", "36", "37", "38", "AM", "NR", "SA",
-                  "SN", "ZZ"])
-_DIGITS = re.compile(r"[0-9]+")
-_ID2 = re.compile(r"[A-Z0-9]{2}")
-_ST02 = re.compile(r"[^\s]{4,9}")
+_I05: Final = frozenset([
+    "01", "02", "03", "04", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16", "17",
+    "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32",
+    "33", "34", "35", "36", "37", "38", "AM", "NR", "SA", "SN", "ZZ"])
+_DIGITS: Final = re.compile(r"[0-9]+")
+_ID2: Final = re.compile(r"[A-Z0-9]{2}")
+_ST02: Final = re.compile(r"[^\s]{4,9}")
 
 
 def table_for(version: str) -> str:

@@ -87,7 +87,7 @@ from __future__ import annotations
 import os
 import re
 from itertools import chain
-from typing import Any, BinaryIO, Iterable, Iterator, Optional, Union
+from typing import Any, BinaryIO, Final, Iterable, Iterator, Optional, Union
 
 from translators.findings import ERROR, WARNING, Finding, Position
 from translators.gcpause import gc_paused, untrack_events
@@ -115,26 +115,38 @@ def _hot_loop():  # type: ignore[no-untyped-def]
 #: ``body_segments`` (translators/x12/_tokenize.py or its C twin) and whether it is the C one.
 _body_segments, NATIVE = _hot_loop()
 
-_TAG = re.compile(r"[A-Z0-9]{2,3}")
-_ISA_MAX = 512  # an ISA is 106 chars; NBSP padding makes 122; be lenient
-_LOOKAHEAD = 4096  # how far to look past the ISA for the '~'-as-ISA16 habit
-_EBCDIC_ISA = "\xc9\xe2\xc1"  # 'ISA' in cp037, seen through latin-1
-_WS = " \t\r\n\x0b\x0c"
-_SEEK_OK = _WS + "\x1a\xef\xbb\xbf"  # whitespace, DOS EOF, UTF-8 BOM bytes
-_EBCDIC_OK = "\x40\x15\x25\x0d"  # EBCDIC space, NL, LF, CR (seen through latin-1)
-_SAMPLE = 40
+_TAG: Final = re.compile(r"[A-Z0-9]{2,3}")
+_ISA_MAX: Final = 512  # an ISA is 106 chars; NBSP padding makes 122; be lenient
+_LOOKAHEAD: Final = 4096  # how far to look past the ISA for the '~'-as-ISA16 habit
+_EBCDIC_ISA: Final = "\xc9\xe2\xc1"  # 'ISA' in cp037, seen through latin-1
+_WS: Final = " \t\r\n\x0b\x0c"
+_SEEK_OK: Final = _WS + "\x1a\xef\xbb\xbf"  # whitespace, DOS EOF, UTF-8 BOM bytes
+_EBCDIC_OK: Final = "\x40\x15\x25\x0d"  # EBCDIC space, NL, LF, CR (seen through latin-1)
+_SAMPLE: Final = 40
 
 # segment kinds
-_BODY, _ISA, _IEA, _GS, _GE, _ST, _SE, _LEVEL = range(8)
-_CONTROL = {"ISA": _ISA, "IEA": _IEA, "GS": _GS, "GE": _GE, "ST": _ST, "SE": _SE,
-            "TA1": _LEVEL, "ISB": _LEVEL, "ISE": _LEVEL, "ISX": _LEVEL}
+_BODY: Final = 0
+_ISA: Final = 1
+_IEA: Final = 2
+_GS: Final = 3
+_GE: Final = 4
+_ST: Final = 5
+_SE: Final = 6
+_LEVEL: Final = 7
+_CONTROL: Final = {"ISA": _ISA, "IEA": _IEA, "GS": _GS, "GE": _GE, "ST": _ST, "SE": _SE,
+                   "TA1": _LEVEL, "ISB": _LEVEL, "ISE": _LEVEL, "ISX": _LEVEL}
 
 # what _control asks the loop to do
-_GO, _ENDED, _RESTART = 0, 1, 2
+_GO: Final = 0
+_ENDED: Final = 1
+_RESTART: Final = 2
 # reader modes
-_SEEK, _INTERCHANGE = 0, 1
+_SEEK: Final = 0
+_INTERCHANGE: Final = 1
 # structure states inside an interchange
-_IN_ISA, _IN_GS, _IN_ST = 0, 1, 2
+_IN_ISA: Final = 0
+_IN_GS: Final = 1
+_IN_ST: Final = 2
 
 
 def _utf8_len(lead: str) -> int:
@@ -821,7 +833,7 @@ class X12Reader:
         self._stray = False
 
 
-_PRINTABLE_DELETE = {c: None for c in range(0x20, 0x7f)}
+_PRINTABLE_DELETE: Final = {c: None for c in range(0x20, 0x7f)}
 _PRINTABLE_DELETE.update({ord(c): None for c in "\t\r\n\x0b\x0c\x1a"})
 _PRINTABLE_DELETE.update({c: None for c in range(0xa0, 0x100)})
 

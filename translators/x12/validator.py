@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import functools
 from itertools import chain
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Final, Iterable, Iterator, Optional
 
 from translators.findings import ERROR, WARNING, Finding, Position
 from translators.x12 import schema as _schema
@@ -45,7 +45,7 @@ from translators.x12.events import (
     Event, GroupStart, InterchangeStart, Segment, TransactionEnd, TransactionStart, in_batches,
 )
 
-_AK304_TEXT = {
+_AK304_TEXT: Final = {
     "1": "unrecognized segment ID",
     "2": "unexpected segment",
     "3": "mandatory segment missing",
@@ -60,7 +60,7 @@ Row = tuple  # (target, kind (+4 when it skips mandatory nodes), depth, limit, s
 #               matchers by len(elements), memo allowed, C check or None)
 
 #: At most this many distinct valid segment texts are remembered (then forgotten at once).
-_SEEN_MAX = 4096
+_SEEN_MAX: Final = 4096
 
 
 @functools.lru_cache(maxsize=64)
