@@ -145,14 +145,36 @@ def required(seg: Segment, i: int, c: int, what: str, ref: str, ctx: MappingCont
 _NUMBER: Final = re.compile(r"-?(?:\d+[.,]?\d*|[.,]\d+)\Z")
 
 
+#: Memo of to_decimal (a pure function of a string: the same quantities and prices come
+#: back all the time; making a Decimal costs more than a dict lookup), emptied when full.
+_DECIMALS: Final[dict[str, Optional[Decimal]]] = {}
+_MEMO_LIMIT: Final = 8192
+
+
+def to_decimal(v: str) -> Optional[Decimal]:
+    """EDIFACT numeric text ('.' or ',' as the decimal mark: partners ignore UNA) as
+    Decimal; None when it is not a number."""
+    memo = _DECIMALS
+    if v in memo:
+        return memo[v]
+    d: Optional[Decimal] = None
+    if v.isdigit() and v.isascii():
+        d = Decimal(v)
+    elif _NUMBER.match(v):
+        d = Decimal(v.replace(",", ".")) if "," in v else Decimal(v)
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[v] = d
+    return d
+
+
 def number(v: str, seg: Segment, i: int, c: int, what: str, ref: str,
            ctx: MappingContext) -> Decimal:
     """A non-empty numeric value (component c of element i) as Decimal."""
-    if v.isdigit() and v.isascii():
-        return Decimal(v)
-    if _NUMBER.match(v):
-        return Decimal(v.replace(",", ".")) if "," in v else Decimal(v)
-    raise MappingError(f"{what} ({ref}) {v!r} is not a number", seg, i, c + 1, ctx, ref)
+    d = to_decimal(v)
+    if d is None:
+        raise MappingError(f"{what} ({ref}) {v!r} is not a number", seg, i, c + 1, ctx, ref)
+    return d
 
 
 def decimal(seg: Segment, i: int, c: int, what: str, ref: str,
@@ -162,11 +184,7 @@ def decimal(seg: Segment, i: int, c: int, what: str, ref: str,
     v = comp(seg, i, c)
     if not v:
         return None
-    if v.isdigit() and v.isascii():
-        return Decimal(v)
-    if _NUMBER.match(v):
-        return Decimal(v.replace(",", ".")) if "," in v else Decimal(v)
-    raise MappingError(f"{what} ({ref}) {v!r} is not a number", seg, i, c + 1, ctx, ref)
+    return number(v, seg, i, c, what, ref, ctx)
 
 
 

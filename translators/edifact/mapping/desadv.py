@@ -405,8 +405,7 @@ def _qty(st: _State, seg: Segment) -> None:
     rank = _SHIPPED.get(q)
     if rank is None or rank >= cur.qty_rank:
         return
-    item.quantity = Decimal(v) if v.isdigit() and v.isascii() else \
-        number(v, seg, 1, 1, "despatch quantity", "6060", st.ctx)
+    item.quantity = number(v, seg, 1, 1, "despatch quantity", "6060", st.ctx)
     item.unit = (c186[2] if n > 2 else "") or DEFAULT_UNIT
     cur.qty_rank = rank
 

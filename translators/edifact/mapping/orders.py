@@ -229,8 +229,7 @@ def _qty(st: _State, seg: Segment) -> None:
         n = len(c186)
         v = c186[1] if n > 1 else ""
         if v:
-            line.quantity = Decimal(v) if v.isdigit() and v.isascii() else \
-                number(v, seg, 1, 1, "ordered quantity", "6060", st.ctx)
+            line.quantity = number(v, seg, 1, 1, "ordered quantity", "6060", st.ctx)
             line.unit = (c186[2] if n > 2 else "") or DEFAULT_UNIT
             st.qty_rank = rank
 
