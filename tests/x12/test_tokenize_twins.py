@@ -125,6 +125,19 @@ def test_many_distinct_tags_and_values_in_one_call() -> None:
     assert out == expected
 
 
+@pytest.mark.parametrize("count", [1, 2, 62, 63, 64, 65, 66, 200])
+def test_segments_of_any_element_count(count: int) -> None:
+    """The C split remembers up to 64 separators in one pass and counts again past that."""
+    values = [f"V{i}" if i % 3 else "" for i in range(count)]
+    text = "AB*" + "*".join(values) + "~AB~"
+    out_c: list = []
+    out_p: list = []
+    r_c = _c.body_segments(text, 0, 0, "~", "", "*", {"AB": 0}, 9999, 0, out_c, Segment)
+    r_p = _tokenize.body_segments(text, 0, 0, "~", "", "*", {"AB": 0}, 9999, 0, out_p, Segment)
+    assert r_c == r_p and out_c == out_p
+    assert out_c[0].elements == ["AB"] + values and out_c[1].elements == ["AB"]
+
+
 def test_short_values_are_shared_within_a_call() -> None:
     out: list = []
     _c.body_segments("LIN*1*BP*X1~LIN*2*BP*X2~", 0, 0, "~", "", "*", {"LIN": 0}, 99, 0, out,

@@ -27,6 +27,7 @@
 
 #define SLOTS 256      /* short strings remembered per call (power of two) */
 #define SHARED_MAX 8   /* element values and tags up to this length are shared */
+#define MAX_SEPS 64    /* element separators a segment's split remembers in one pass */
 
 typedef struct {
     unsigned long long code;  /* the string's bytes */
@@ -65,10 +66,8 @@ static Slot *
 table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n, int *err)
 {
     unsigned long long code = 0;
-    Py_ssize_t k;
-    for (k = 0; k < n; k++)
-        code = (code << 8) | p[k];
-    unsigned long h = (unsigned long)(((code ^ (code >> 29)) * 0x9E3779B97F4A7C15ULL) >> 40) + (unsigned long)n;
+    memcpy(&code, p, (size_t)n);  /* n <= 8: the bytes themselves are the key */
+    unsigned long h = (unsigned long)(((code + (unsigned long long)n) * 0x9E3779B97F4A7C15ULL) >> 56);
     int probe;
     for (probe = 0; probe < 8; probe++) {
         unsigned long i = (h + (unsigned long)probe) & (SLOTS - 1);
@@ -116,10 +115,16 @@ static PyObject *
 split_elements(Table *t, const Py_UCS1 *p, Py_ssize_t n, Py_UCS1 es, PyObject *tag,
                Py_ssize_t tn)
 {
+    /* one pass finds the separators (a segment has well under MAX_SEPS; more are counted
+     * in a second pass) */
+    Py_ssize_t seps[MAX_SEPS];
     Py_ssize_t count = 1, k;
     for (k = tn; k < n; k++)
-        if (p[k] == es)
+        if (p[k] == es) {
+            if (count <= MAX_SEPS)
+                seps[count - 1] = k;
             count++;
+        }
     PyObject *el = PyList_New(count);
     if (el == NULL) {
         Py_DECREF(tag);
@@ -127,14 +132,27 @@ split_elements(Table *t, const Py_UCS1 *p, Py_ssize_t n, Py_UCS1 es, PyObject *t
     }
     PyList_SET_ITEM(el, 0, tag);
     Py_ssize_t start = tn + 1, idx = 1;
-    for (k = start; k <= n && idx < count; k++) {
-        if (k == n || p[k] == es) {
-            PyObject *s = element_str(t, p + start, k - start);
-            if (s == NULL) {
+    if (count <= MAX_SEPS) {
+        for (idx = 1; idx < count; idx++) {
+            Py_ssize_t end = idx < count - 1 ? seps[idx] : n;
+            PyObject *v = element_str(t, p + start, end - start);
+            if (v == NULL) {
                 Py_DECREF(el);
                 return NULL;
             }
-            PyList_SET_ITEM(el, idx++, s);
+            PyList_SET_ITEM(el, idx, v);
+            start = end + 1;
+        }
+        return el;
+    }
+    for (k = start; k <= n && idx < count; k++) {
+        if (k == n || p[k] == es) {
+            PyObject *v = element_str(t, p + start, k - start);
+            if (v == NULL) {
+                Py_DECREF(el);
+                return NULL;
+            }
+            PyList_SET_ITEM(el, idx++, v);
             start = k + 1;
         }
     }
