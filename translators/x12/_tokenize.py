@@ -6,10 +6,13 @@ compare both on the corpus, on fuzzed input and fed one byte at a time).
 The reader uses the C version when it is built, unless the environment sets
 ``EDI_GATEWAY_PURE=1``.
 
-Both stop at the first segment that is not a plain body segment (a control
-segment, an unknown or invalid tag, an overlong one) and return its index:
-the reader's general path handles it, then calls back for the next run.
-The reader calls it on all-ASCII, NUL-free buffers only.
+Both read the segments straight out of the reader's decoded buffer and stop at
+the first one that is not a plain body segment (a control segment, an unknown
+or invalid tag, an overlong one) and return where it starts: the reader's
+general path handles it, then calls back for the next run.  The reader calls
+them on all-ASCII, NUL-free buffers only.  The C twin also shares the strings
+of tags and short values between the segments of one call (equal values, so
+the events compare equal either way).
 """
 from __future__ import annotations
 
