@@ -593,6 +593,9 @@ Checker_check(Checker *self, PyObject *elements)
             continue;
         }
         present[e->seq] = 1;
+        if (e->is_simple && v == e->simple.last_ok)
+            continue;  /* this very string passed this element whole: one repetition, no
+                        * component separator, a valid value */
         Text t = {PyUnicode_KIND(v), PyUnicode_DATA(v)};
         Py_ssize_t start = 0, reps = 0;
         for (;;) {
