@@ -147,7 +147,8 @@ _NUMBER: Final = re.compile(r"-?(?:\d+[.,]?\d*|[.,]\d+)\Z")
 
 #: Memo of to_decimal (a pure function of a string: the same quantities and prices come
 #: back all the time; making a Decimal costs more than a dict lookup), emptied when full.
-_DECIMALS: Final[dict[str, Optional[Decimal]]] = {}
+_DECIMALS: Final[dict[str, Decimal]] = {}
+_NOT_A_NUMBER: Final = Decimal("NaN")  # memo entry of a text that is no number
 _MEMO_LIMIT: Final = 8192
 
 
@@ -155,9 +156,10 @@ def to_decimal(v: str) -> Optional[Decimal]:
     """EDIFACT numeric text ('.' or ',' as the decimal mark: partners ignore UNA) as
     Decimal; None when it is not a number."""
     memo = _DECIMALS
-    if v in memo:
-        return memo[v]
-    d: Optional[Decimal] = None
+    d = memo.get(v)  # one lookup for a hit
+    if d is not None:
+        return None if d is _NOT_A_NUMBER else d
+    d = _NOT_A_NUMBER
     if v.isdigit() and v.isascii():
         d = Decimal(v)
     elif _NUMBER.match(v):
@@ -165,7 +167,7 @@ def to_decimal(v: str) -> Optional[Decimal]:
     if len(memo) >= _MEMO_LIMIT:
         memo.clear()
     memo[v] = d
-    return d
+    return None if d is _NOT_A_NUMBER else d
 
 
 def number(v: str, seg: Segment, i: int, c: int, what: str, ref: str,

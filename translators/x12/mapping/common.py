@@ -87,7 +87,8 @@ def required(seg: Segment, i: int, what: str, ctx: MappingContext) -> str:
 #: prices and dates come back all the time), emptied when full.  Plain dicts rather than
 #: functools.lru_cache: a compiled caller then calls the function natively, and a hit is one
 #: dict lookup.
-_DECIMALS: Final[dict[str, Optional[Decimal]]] = {}
+_DECIMALS: Final[dict[str, Decimal]] = {}
+_NOT_A_NUMBER: Final = Decimal("NaN")  # memo entry of a text that is no X12 number
 _DATES: Final[dict[str, Optional[_dt.date]]] = {}
 _MEMO_LIMIT: Final = 8192
 
@@ -96,9 +97,10 @@ def to_decimal(v: str) -> Optional[Decimal]:
     """X12 R/N text (optional minus, digits, at most one point) -> Decimal;
     None when it is not such a number (exponents, spaces, NaN, ...)."""
     memo = _DECIMALS
-    if v in memo:
-        return memo[v]
-    d: Optional[Decimal] = None
+    d = memo.get(v)  # one lookup for a hit
+    if d is not None:
+        return None if d is _NOT_A_NUMBER else d
+    d = _NOT_A_NUMBER
     if v.isascii():
         s = v.replace(".", "", 1)
         if s.isdigit() or (s[:1] == "-" and s[1:].isdigit()):
@@ -106,7 +108,7 @@ def to_decimal(v: str) -> Optional[Decimal]:
     if len(memo) >= _MEMO_LIMIT:
         memo.clear()
     memo[v] = d
-    return d
+    return None if d is _NOT_A_NUMBER else d
 
 
 def decimal(seg: Segment, i: int, what: str, ctx: MappingContext) -> Optional[Decimal]:
@@ -140,8 +142,9 @@ def integer(seg: Segment, i: int, what: str, ctx: MappingContext, text: Optional
 def parse_date_text(v: str) -> Optional[_dt.date]:
     """CCYYMMDD or YYMMDD (older partners; 00-49 -> 20xx) -> date, None if invalid."""
     memo = _DATES
-    if v in memo:
-        return memo[v]
+    d = memo.get(v)
+    if d is not None or v in memo:  # a date, or a text known not to be one
+        return d
     d = _date_of(v)
     if len(memo) >= _MEMO_LIMIT:
         memo.clear()

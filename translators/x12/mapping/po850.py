@@ -106,7 +106,7 @@ def _po1(st: _State, seg: Segment) -> None:
     ctx = st.ctx
     doc = st.doc
     if doc is None:
-        _doc(st, seg)
+        doc = _doc(st, seg)  # raises: BEG must come first
     st.party = None
     st.in_detail = True
     e = seg.elements
@@ -132,7 +132,7 @@ def _po1(st: _State, seg: Segment) -> None:
         product_ids(seg, 6, 25, ids)
     u = UNITS.get(unit)
     line = OrderLine(e[1], qty, u if u is not None else "x12:" + unit, ids, price)
-    doc.lines.append(line)  # type: ignore[union-attr]
+    doc.lines.append(line)
     st.line = line
     st.line_delivery_rank = 9
     st.line_ship_rank = 9

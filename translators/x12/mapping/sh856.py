@@ -150,7 +150,8 @@ def _td1(st: _State, seg: Segment) -> None:
         code = element(seg, 1)
         if code:
             form = code[:3]
-            st.node.obj.package_type = from_code(PACKAGE_TYPES, form)  # type: ignore[union-attr]
+            pack: Pack = st.node.obj  # type: ignore[union-attr,assignment]
+            pack.package_type = from_code(PACKAGE_TYPES, form)
         return
     if level not in ("", "S"):
         return
@@ -218,8 +219,9 @@ def _man(st: _State, seg: Segment) -> None:
     n = len(e)
     if (level == "P" or level == "T") and n > 1 and e[1] == "GM":
         value = e[2] if n > 2 else ""
-        if value and node.obj.sscc is None:  # type: ignore[union-attr]
-            node.obj.sscc = value  # type: ignore[union-attr]
+        pack: Pack = node.obj  # type: ignore[assignment]
+        if value and pack.sscc is None:
+            pack.sscc = value
 
 
 def _lin(st: _State, seg: Segment) -> None:
