@@ -25,7 +25,8 @@
 #include "../_c_kinds.h"
 #include <string.h>
 
-#define SLOTS 256      /* short strings remembered per call (power of two) */
+#define SLOT_BITS 8
+#define SLOTS (1 << SLOT_BITS)  /* short strings remembered per call */
 #define SHARED_MAX 8   /* element values and tags up to this length are shared */
 #define MAX_SEPS 64    /* element separators a segment's split remembers in one pass */
 
@@ -67,7 +68,7 @@ table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n, int *err)
 {
     unsigned long long code = 0;
     memcpy(&code, p, (size_t)n);  /* n <= 8: the bytes themselves are the key */
-    unsigned long h = (unsigned long)(((code + (unsigned long long)n) * 0x9E3779B97F4A7C15ULL) >> 56);
+    unsigned long h = (unsigned long)(((code + (unsigned long long)n) * 0x9E3779B97F4A7C15ULL) >> (64 - SLOT_BITS));
     int probe;
     for (probe = 0; probe < 8; probe++) {
         unsigned long i = (h + (unsigned long)probe) & (SLOTS - 1);
