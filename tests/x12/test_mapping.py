@@ -5,6 +5,7 @@ import datetime as dt
 import importlib.util
 import os
 import pathlib
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -458,3 +459,29 @@ def test_mutated_segments_give_document_or_mapping_error(sample):
 @given(sample=mutated())
 def test_mutated_segments_long(sample):
     _map_or_error(sample)
+
+
+@pytest.mark.parametrize("index", range(len(SAMPLES)))
+def test_plain_sets_map_the_same_without_the_text_checks(index: int) -> None:
+    """MappingContext.plain (the reader saw only ASCII in the set) lets the mappings skip
+    their per-value repair check: the documents are the same as with it."""
+    ctx, segments = SAMPLES[index]
+    if ctx.set_id not in MAPPERS:
+        pytest.skip(f"no mapper for {ctx.set_id}")
+    if not all(v.isascii() for s in segments for v in s.elements if isinstance(v, str)):
+        pytest.skip("not plain")
+    try:
+        checked = map_transaction(ctx.set_id, segments, ctx._replace(plain=False))
+    except MappingError as exc:
+        with pytest.raises(MappingError, match=re.escape(str(exc))):
+            map_transaction(ctx.set_id, segments, ctx._replace(plain=True))
+        return
+    assert map_transaction(ctx.set_id, segments, ctx._replace(plain=True)) == checked
+
+
+def test_a_set_that_is_not_plain_is_still_repaired() -> None:
+    raw = "N1*ST*Müller GmbH~".encode("utf-8").decode("latin-1")
+    segments, ctx = body("850", "BEG*00*SA*PO1**20261127~" + raw + "PO1*1*1*EA~")
+    assert not ctx.plain
+    po = map_transaction("850", segments, ctx)
+    assert po.parties[0].name == "Müller GmbH"

@@ -526,3 +526,24 @@ def test_fuzz_mutated_corpus_long(request: pytest.FixtureRequest) -> None:
     if "slow" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("long fuzz run: select it with -m slow")
     _long_fuzz()
+
+
+def _plain_flags(data: bytes) -> list[bool]:
+    return [e.plain for e in of(read(data), TransactionEnd)]
+
+
+def test_transaction_end_says_whether_the_set_was_plain_ascii() -> None:
+    """TransactionEnd.plain is True only when no segment of the set holds a non-ASCII byte;
+    it does not depend on the chunking nor on what other sets of the same block hold."""
+    two = GOOD.replace(b"GE*1*1~", b"ST*850*0002~\nBEG*00*SA*PO2**20261127~\nSE*3*0002~\nGE*2*1~")
+    assert b"ST*850*0002" in two
+    assert _plain_flags(two) == [True, True]
+    accented = two.replace(b"BEG*00*SA*PO2", "BEG*00*SA*PÖ2".encode("utf-8"))
+    nul = two.replace(b"BEG*00*SA*PO2", b"BEG*00*SA*P\x002")
+    for data, expected in ((accented, [True, False]), (nul, [True, True])):
+        whole = read(data)
+        assert [e.plain for e in of(whole, TransactionEnd)] == expected
+        assert [e.plain for e in of(bytewise(data), TransactionEnd)] == expected
+        assert whole == read(data, cuts=[len(data) // 3, len(data) // 2])
+    latin = two.replace(b"ST*850*0001", b"ST*850*0001~\nREF*ZZ*M\xfcller")  # not UTF-8
+    assert _plain_flags(latin) == [False, True]

@@ -98,7 +98,7 @@ class EdifactAdapter:
         return message_type in MAPPERS or message_type == "CONTRL"
 
     def map(self, item: Item, segments: list, ic: Optional[_InterchangeStart],
-            tx: _MessageStart) -> canonical.Document:
+            tx: _MessageStart, end: Any = None) -> canonical.Document:
         if tx.message_type == "CONTRL":
             try:
                 return contrl.read_contrl(segments, tx)

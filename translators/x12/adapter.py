@@ -70,12 +70,14 @@ class X12Adapter:
         return set_id in MAPPERS
 
     def map(self, item: Item, segments: list, ic: Optional[x12_events.InterchangeStart],
-            tx: x12_events.TransactionStart) -> canonical.Document:
+            tx: x12_events.TransactionStart,
+            end: Optional[x12_events.TransactionEnd] = None) -> canonical.Document:
         ctx = MappingContext(
             set_id=tx.set_id, control_number=tx.control_number, version=tx.version,
             delimiters=ic.delimiters if ic is not None else x12_events.Delimiters(),
             encoding=ic.encoding if ic is not None else "ascii",
-            interchange=item.interchange, group=item.group)
+            interchange=item.interchange, group=item.group,
+            plain=end is not None and end.plain)
         with gc_paused():  # a document of many small acyclic objects
             return map_transaction(tx.set_id, segments, ctx)
 

@@ -116,6 +116,9 @@ class TransactionEnd:
     control_number: str  # ST02 of the set this ends
     trailer: Optional[Segment]  # SE, None when missing
     segment_count: int  # segments actually read, ST and SE included
+    #: every segment of the set was plain ASCII as read, so its values need no text repair
+    #: (the mappings skip their per-value check then)
+    plain: bool = False
 
 
 Event = Union[

@@ -237,6 +237,7 @@ class X12Reader:
         self._tx_count = 0
         self._st01: Optional[str] = None
         self._st02: Optional[str] = None
+        self._tx_plain = False  # no segment of the open transaction set held a non-ASCII byte
 
     # ------------------------------------------------------------------ API
     def feed(self, data: Any) -> list[Event]:
@@ -668,6 +669,8 @@ class X12Reader:
             if check:
                 self._pos = pos
                 el = self._inspect(s, off, out)
+                if not s.isascii():
+                    self._tx_plain = False  # (an ST here starts a new set: _control resets it)
             else:
                 el = s.split(es)
             tag = el[0]
@@ -743,6 +746,7 @@ class X12Reader:
             self._state = _IN_ST
             self._pos = 1
             self._tx_count += 1
+            self._tx_plain = True
             version = el[3] if len(el) > 3 and el[3] else self._gs08
             out.append(TransactionStart(offset=off, st=Segment(tag, el, off, 1),
                                         set_id=self._st01, control_number=self._st02,
@@ -809,7 +813,8 @@ class X12Reader:
         count = self._pos + 1 if trailer is not None else self._pos
         out.append(TransactionEnd(offset=off, set_id=self._st01 or "",
                                   control_number=self._st02 or "", trailer=trailer,
-                                  segment_count=count))
+                                  segment_count=count, plain=self._tx_plain))
+        self._tx_plain = False
         self._state = _IN_GS
         self._pos = 0
         self._st01 = self._st02 = None

@@ -32,6 +32,8 @@ class MappingContext(NamedTuple):
     encoding: str = "ascii"  # InterchangeStart.encoding
     interchange: Optional[str] = None  # ISA13, for error positions
     group: Optional[str] = None  # GS06, for error positions
+    #: TransactionEnd.plain: every value is ASCII as read, so no text needs repair
+    plain: bool = False
 
 
 class MappingError(EDIError):
@@ -211,12 +213,13 @@ def fix_text(value: str) -> str:
         return value
 
 
-def text(seg: Segment, i: int) -> Optional[str]:
+def text(seg: Segment, i: int, plain: bool = False) -> Optional[str]:
+    """Element i as text, None when empty (``plain``: the set is ASCII, nothing to repair)."""
     e = seg.elements
     v = e[i] if len(e) > i else ""
     if not v:
         return None
-    return v if v.isascii() else fix_text(v)
+    return v if plain or v.isascii() else fix_text(v)
 
 
 def split_text(value: str, width: int, limit: int) -> list[str]:
@@ -323,10 +326,10 @@ def purpose_out(value: str) -> str:
 # --------------------------------------------------------------------------- product ids
 
 def product_ids(seg: Segment, start: int, stop: int, out: list[ProductId],
-                extra: Optional[dict[str, list[str]]] = None) -> None:
+                extra: Optional[dict[str, list[str]]] = None, plain: bool = False) -> None:
     """Qualifier/value pairs in elements ``start`` .. ``stop`` (inclusive).
     Qualifiers listed in ``extra`` (e.g. LT lot, SN serial in LIN) are
-    collected there instead."""
+    collected there instead.  ``plain``: the set is ASCII, no value needs repair."""
     e = seg.elements
     n = len(e)
     if n > stop + 1:
@@ -336,7 +339,7 @@ def product_ids(seg: Segment, start: int, stop: int, out: list[ProductId],
         v = e[i + 1]
         if not v or not q:
             continue
-        if not v.isascii():
+        if not plain and not v.isascii():
             v = fix_text(v)
         if extra is not None and q in extra:
             extra[q].append(v)

@@ -129,7 +129,7 @@ def _po1(st: _State, seg: Segment) -> None:
                 raise MappingError(f"unit price (PO104) {v!r} is not a number", seg, 4, ctx)
     ids: list = []
     if n > 7:
-        product_ids(seg, 6, 25, ids)
+        product_ids(seg, 6, 25, ids, None, ctx.plain)
     u = UNITS.get(unit)
     line = OrderLine(e[1], qty, u if u is not None else "x12:" + unit, ids, price)
     doc.lines.append(line)
@@ -144,7 +144,7 @@ def _pid(st: _State, seg: Segment) -> None:
         return
     e = seg.elements
     if len(e) > 5 and e[1] == "F" and e[5]:
-        v = text(seg, 5)
+        v = text(seg, 5, st.ctx.plain)
         line.description = v if line.description is None else f"{line.description} {v}"
 
 

@@ -141,7 +141,7 @@ def _po1(st: _State, seg: Segment) -> None:
                         unit=unit_in(unit) if unit else None,
                         unit_price=decimal(seg, 4, "unit price", ctx) if n > 4 else None)
     if n > 7:
-        product_ids(seg, 6, 25, line.product_ids)
+        product_ids(seg, 6, 25, line.product_ids, None, st.ctx.plain)
     doc.lines.append(line)
     st.line = line
     st.line_price_set = False
@@ -163,7 +163,7 @@ def _pid(st: _State, seg: Segment) -> None:
         return
     e = seg.elements
     if len(e) > 5 and e[1] == "F" and e[5]:
-        v = text(seg, 5)
+        v = text(seg, 5, st.ctx.plain)
         line.description = v if line.description is None else f"{line.description} {v}"
 
 

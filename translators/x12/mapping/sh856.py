@@ -238,12 +238,13 @@ def _lin(st: _State, seg: Segment) -> None:
         n = 32
     ids = item.product_ids
     keep_lot = item.lot is None
+    plain = st.ctx.plain
     for i in range(2, n - 1, 2):
         q = e[i]
         v = e[i + 1]
         if not v or not q:
             continue
-        if not v.isascii():
+        if not plain and not v.isascii():
             v = fix_text(v)
         if q == "LT":
             if keep_lot:
@@ -299,7 +300,7 @@ def _pid(st: _State, seg: Segment) -> None:
     e = seg.elements
     if len(e) > 5 and e[1] == "F" and e[5]:
         item: ShipItem = st.node.obj  # type: ignore[union-attr,assignment]
-        v = text(seg, 5)
+        v = text(seg, 5, st.ctx.plain)
         item.description = v if item.description is None else f"{item.description} {v}"
 
 
