@@ -225,3 +225,16 @@ def test_builder_feed_returns_previous_result_on_next_interchange() -> None:
     last = b.close()
     assert last is not None and last.interchange_reference == "T0000000004-2"
     assert b.close() is None
+
+
+def test_partner_una_character_outside_the_declared_set_still_gets_a_contrl() -> None:
+    """A UNOA interchange whose UNA gives a decimal mark outside UNOA (a byte 0xC3, found by
+    the long fuzz test): the CONTRL cannot be UNOA with the partner's characters, so it is
+    written in UNOC, and it can be encoded and read back."""
+    data = (b"UNA:+\xc3? 'UNB+UNOA:3+SENDER:1+RECEIVER:1+261204:1200+77'"
+            b"UNH+1+ORDERS:D:96A:UN'BGM+220+PO1+9'UNT+3+1'UNZ+1+77'")
+    (r,) = contrl(data)
+    assert r.text is not None and r.encoding == "latin-1"
+    assert "UNB+UNOC:3" in r.text
+    events = list(iter_events(r.encode()))
+    assert any(isinstance(e, Segment) and e.tag == "UCI" for e in events)

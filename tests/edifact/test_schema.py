@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from translators.edifact import schema as schema_module
 from translators.edifact.schema import (
     ENTER, NEXT, REGROUP, REPEAT, SCHEMA_DIR, CompositeSpec, ElementSpec, load_directory,
     load_schema, supported,
@@ -201,3 +202,16 @@ def test_fast_accepts_minimal_valid_segments(directory: str) -> None:
         elements = minimal_valid(tag, spec)
         assert spec.errors(elements) == [], tag
         assert spec.fast(elements), tag
+
+
+@pytest.mark.parametrize("value", ["12.5", "12,5", "-123", "-1.2"])
+def test_a_sign_or_decimal_mark_does_not_count_towards_a_minimum_length(value: str) -> None:
+    """DGS C234 7124 is n4: '12.5' has 3 digits, so it is too short; the fast checker (C and
+    Python) must leave that to the detailed checks instead of counting the mark."""
+    spec = load_directory("D96A")["DGS"]
+    elements = [["DGS"], [""], [], [value]]
+    assert [e.code for e in spec.errors(elements)] == ["40"]
+    assert spec.fast(elements) is False
+    twin = schema_module._compile_fast("DGS", spec.elements)
+    assert twin(elements) is False
+    assert spec.fast([["DGS"], [""], [], ["1234"]]) is True

@@ -273,7 +273,9 @@ value_ok(const Value *v, PyObject *value, PyObject *siblings)
         Py_ssize_t k = 0;
         while (k < n && is_digit(PyUnicode_READ(kind, data, k)))
             k++;
-        if (k < n && !numeric(kind, data, n))
+        /* a sign or decimal mark does not count towards a minimum length: such values
+         * go to the detailed checks, which count the digits */
+        if (k < n && (v->min > 1 || !numeric(kind, data, n)))
             return 0;
     } else if (v->kind == K_A) {
         for (Py_ssize_t k = 0; k < n; k++)

@@ -255,7 +255,12 @@ def _compile_fast(tag: str, specs: tuple[Constituent, ...]) -> Callable[[list[li
             length += f" or len({var}) < {spec.min_len}"
         out.append(f"{indent}if {length}: return False")
         if spec.kind == "n":
-            out.append(f"{indent}if {var}.strip(D) and not NUM({var}): return False")
+            if spec.min_len > 1:
+                # a sign or decimal mark does not count towards the minimum: the slow
+                # checker counts the digits
+                out.append(f"{indent}if {var}.strip(D): return False")
+            else:
+                out.append(f"{indent}if {var}.strip(D) and not NUM({var}): return False")
         elif spec.kind == "a":
             out.append(f"{indent}if not NODIGIT({var}): return False")
         if spec.codes is not None:

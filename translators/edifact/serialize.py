@@ -267,7 +267,7 @@ def _check_charset(text: str, syntax_id: str, chars: ServiceChars) -> None:
             if m.group(0) not in allowed_extra:
                 raise EDIError(f"{syntax_id}: character {m.group(0)!r} is outside the character "
                                f"set, in {_context(text, m.start(), chars)!r}; use UNOC or UNOW")
-        return
+        # the service characters themselves (a partner's UNA, say) must still be encodable
     try:
         text.encode(ENCODINGS[syntax_id])
     except UnicodeEncodeError as exc:
