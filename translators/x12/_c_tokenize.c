@@ -68,7 +68,8 @@ table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n, int *err)
 {
     unsigned long long code = 0;
     memcpy(&code, p, (size_t)n);  /* n <= 8: the bytes themselves are the key */
-    unsigned long h = (unsigned long)(((code + (unsigned long long)n) * 0x9E3779B97F4A7C15ULL) >> (64 - SLOT_BITS));
+    unsigned long h = (unsigned long)(((code + (unsigned long long)n) * 0x9E3779B97F4A7C15ULL)
+                                      >> (64 - SLOT_BITS));
     int probe;
     for (probe = 0; probe < 8; probe++) {
         unsigned long i = (h + (unsigned long)probe) & (SLOTS - 1);
@@ -116,8 +117,8 @@ static PyObject *
 split_elements(Table *t, const Py_UCS1 *p, Py_ssize_t n, Py_UCS1 es, PyObject *tag,
                Py_ssize_t tn)
 {
-    /* one pass finds the separators (a segment has well under MAX_SEPS; more are counted
-     * in a second pass) */
+    /* one pass finds the separators (a segment has well under MAX_SEPS; past that they are
+     * found again while splitting) */
     Py_ssize_t seps[MAX_SEPS];
     Py_ssize_t count = 1, k;
     for (k = tn; k < n; k++)
@@ -132,30 +133,23 @@ split_elements(Table *t, const Py_UCS1 *p, Py_ssize_t n, Py_UCS1 es, PyObject *t
         return NULL;
     }
     PyList_SET_ITEM(el, 0, tag);
-    Py_ssize_t start = tn + 1, idx = 1;
-    if (count <= MAX_SEPS) {
-        for (idx = 1; idx < count; idx++) {
-            Py_ssize_t end = idx < count - 1 ? seps[idx] : n;
-            PyObject *v = element_str(t, p + start, end - start);
-            if (v == NULL) {
-                Py_DECREF(el);
-                return NULL;
-            }
-            PyList_SET_ITEM(el, idx, v);
-            start = end + 1;
+    Py_ssize_t start = tn + 1;
+    for (Py_ssize_t idx = 1; idx < count; idx++) {
+        Py_ssize_t end;
+        if (idx == count - 1)
+            end = n;
+        else if (count <= MAX_SEPS)
+            end = seps[idx];
+        else
+            for (end = start; end < n && p[end] != es; end++)
+                ;
+        PyObject *v = element_str(t, p + start, end - start);
+        if (v == NULL) {
+            Py_DECREF(el);
+            return NULL;
         }
-        return el;
-    }
-    for (k = start; k <= n && idx < count; k++) {
-        if (k == n || p[k] == es) {
-            PyObject *v = element_str(t, p + start, k - start);
-            if (v == NULL) {
-                Py_DECREF(el);
-                return NULL;
-            }
-            PyList_SET_ITEM(el, idx++, v);
-            start = k + 1;
-        }
+        PyList_SET_ITEM(el, idx, v);
+        start = end + 1;
     }
     return el;
 }

@@ -300,7 +300,6 @@ class _Envelope:
     def process(self, batch: list[Event]) -> list[Event]:
         """The events of batch with this pass's findings inserted (a plain method, not the
         generator's loop: its locals are C locals when compiled)."""
-        st = self
         pending = self.pending
         # the event classes as locals: a module global is a dict lookup per use when compiled
         seg_t: type = Segment
@@ -313,44 +312,44 @@ class _Envelope:
                 continue
             if (kind is finding_t and pending and ev.field == "TA105"  # type: ignore[union-attr]
                     and ev.position.segment_tag == "ISA"):  # type: ignore[union-attr]
-                st.isa_reported.add(ev.code)  # type: ignore[union-attr]
+                self.isa_reported.add(ev.code)  # type: ignore[union-attr]
                 out.append(ev)
                 continue
             if pending:
                 pending = False
-                out.extend(st.isa_checks())
+                out.extend(self.isa_checks())
             if kind is seg_t or kind is finding_t:
                 out.append(ev)
             elif kind is InterchangeStart:
-                st.isa = ev  # type: ignore[assignment]
-                st.isa_reported = set()
+                self.isa = ev  # type: ignore[assignment]
+                self.isa_reported = set()
                 pending = True
-                st.groups = set()
-                st.gs = st.st = None
+                self.groups = set()
+                self.gs = self.st = None
                 out.append(ev)
             elif kind is GroupStart:
-                st.gs = ev  # type: ignore[assignment]
-                st.sets = set()
-                st.st = None
+                self.gs = ev  # type: ignore[assignment]
+                self.sets = set()
+                self.st = None
                 out.append(ev)
-                out.extend(st.gs_checks(ev))  # type: ignore[arg-type]
+                out.extend(self.gs_checks(ev))  # type: ignore[arg-type]
             elif kind is TransactionStart:
-                st.st = ev  # type: ignore[assignment]
+                self.st = ev  # type: ignore[assignment]
                 out.append(ev)
-                out.extend(st.st_checks(ev))  # type: ignore[arg-type]
+                out.extend(self.st_checks(ev))  # type: ignore[arg-type]
             elif kind is TransactionEnd:
-                out.extend(st.se_checks(ev))  # type: ignore[arg-type]
-                st.st = None
+                out.extend(self.se_checks(ev))  # type: ignore[arg-type]
+                self.st = None
                 out.append(ev)
             elif kind is GroupEnd:
-                out.extend(st.ge_checks(ev))  # type: ignore[arg-type]
-                st.gs = None
-                st.sets = set()
+                out.extend(self.ge_checks(ev))  # type: ignore[arg-type]
+                self.gs = None
+                self.sets = set()
                 out.append(ev)
             elif kind is InterchangeEnd:
-                out.extend(st.iea_checks(ev))  # type: ignore[arg-type]
-                st.isa = None
-                st.groups = set()
+                out.extend(self.iea_checks(ev))  # type: ignore[arg-type]
+                self.isa = None
+                self.groups = set()
                 out.append(ev)
             else:
                 out.append(ev)
