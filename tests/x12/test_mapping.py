@@ -485,3 +485,67 @@ def test_a_set_that_is_not_plain_is_still_repaired() -> None:
     assert not ctx.plain
     po = map_transaction("850", segments, ctx)
     assert po.parties[0].name == "Müller GmbH"
+
+
+# --------------------------------------------------------------------------- 856 placement
+
+_LEVELS = ["S", "O", "P", "T", "I", "X", ""]
+
+
+@st.composite
+def _hierarchies(draw):
+    """Random HL hierarchies: parents before or after their children, missing, themselves,
+    duplicate ids, packs above orders, items without an order, levels without SN1/PRF."""
+    n = draw(st.integers(1, 14))
+    ids = [str(i + 1) for i in range(n)]
+    if draw(st.integers(0, 9)) == 0:  # now and then a duplicate id
+        ids[draw(st.integers(0, n - 1))] = ids[draw(st.integers(0, n - 1))]
+    usual = draw(st.booleans())  # most hierarchies in the field: parents first
+    segs = ["BSN*00*A*20261127*1015"]
+    for i in range(n):
+        if usual:
+            parent = ids[draw(st.integers(0, i - 1))] if i and draw(st.integers(0, 5)) else ""
+            level = draw(st.sampled_from(["S", "O", "P", "T", "I", "I", "I"]))
+        else:
+            parent = draw(st.sampled_from(["", "99", ids[i]] + ids))
+            level = draw(st.sampled_from(_LEVELS))
+        segs.append(f"HL*{ids[i]}*{parent}*{level}")
+        if level == "O" and draw(st.integers(0, 7)):
+            segs.append(f"PRF*PO{i}")
+        if level in ("P", "T") and draw(st.booleans()):
+            segs.append(f"MAN*GM*SSCC{i}")
+        if level == "I" and draw(st.integers(0, 7)):
+            segs.append(f"LIN*{i}*BP*B{i}*LT*L{i}")
+            segs.append(f"SN1**{i + 1}*EA")
+    return "~".join(segs) + "~"
+
+
+def _outcome(text: str, simple: bool):
+    from translators.canonical import to_dict
+    from translators.x12.mapping import sh856
+    segments, ctx = body("856", text)
+    try:
+        return to_dict(sh856.read_levels(segments, ctx, simple))
+    except MappingError as exc:
+        return ("error", str(exc), exc.segment_position, exc.element_position)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_hierarchies())
+def test_856_one_pass_placement_is_build(text):
+    # the one-pass placement of the usual shapes gives exactly what _build gives
+    assert _outcome(text, True) == _outcome(text, False)
+
+
+def test_856_one_pass_placement_is_taken_for_the_usual_shape():
+    from translators.x12.mapping import sh856
+    segments, ctx = body("856", "BSN*00*A*20261127*1015~HL*1**S~HL*2*1*O~PRF*P~HL*3*2*P~"
+                                "HL*4*3*I~SN1**1*EA~HL*5*2*I~SN1**2*EA~HL*6*1*I~SN1**3*EA~")
+    st_ = sh856._State(ctx)
+    for seg in segments:
+        (sh856.HOT_TAGS.get(seg.tag) or sh856.HANDLERS.get(seg.tag, lambda s, g: None))(st_, seg)
+    doc = st_.doc
+    assert sh856._place_simple(st_, doc)
+    (order, loose) = doc.orders
+    assert [i.quantity for i in order.packs[0].items] == [1] and order.items[0].quantity == 2
+    assert (loose.order_number, loose.items[0].quantity) == ("", 3)

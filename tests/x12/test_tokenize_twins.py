@@ -156,3 +156,81 @@ def test_c_segments_are_made_untracked() -> None:
     assert [s.elements for s in out] == [["AB", "1", "2"], ["AB", "3"]]
     assert [s.offset for s in out] == [0, 8]
     assert not any(gc.is_tracked(s) or gc.is_tracked(s.elements) for s in out)
+
+
+def test_shared_table_keeps_short_strings_from_call_to_call() -> None:
+    """The reader's Shared table: the short strings of one call are the very same objects
+    in the next (one transaction set's qualifiers and codes are the next one's)."""
+    shared = _c.Shared()
+    first: list = []
+    second: list = []
+    _c.body_segments("LIN*1*BP*X1~", 0, 0, "~", "", "*", {"LIN": 0}, 99, 0, first, Segment,
+                     shared)
+    _c.body_segments("LIN*2*BP*X1~", 0, 0, "~", "", "*", {"LIN": 0}, 99, 0, second, Segment,
+                     shared)
+    (a,), (b,) = first, second
+    assert a.tag is b.tag and a.elements[2] is b.elements[2] and a.elements[3] is b.elements[3]
+    assert b.elements == ["LIN", "2", "BP", "X1"] and shared.size() == 3
+    # without the table each call makes its own
+    third: list = []
+    _c.body_segments("LIN*2*BP*X1~", 0, 0, "~", "", "*", {"LIN": 0}, 99, 0, third, Segment)
+    assert third == second and third[0].elements[2] is not b.elements[2]
+
+
+def test_shared_table_is_bounded_and_evicts() -> None:
+    """Ever new values (order numbers, lots) cannot grow the table: past its 256 slots a
+    full probe sequence gives its first slot to the new string; results are unchanged."""
+    shared = _c.Shared()
+    kinds = {"REF": 0}
+    for block in range(20):
+        text = "".join(f"REF*{block:02d}{i:04d}*{i:06d}~" for i in range(300))
+        out: list = []
+        expected: list = []
+        assert _c.body_segments(text, 0, 0, "~", "", "*", kinds, 99, 0, out, Segment,
+                                shared) == (len(text), 300)
+        _tokenize.body_segments(text, 0, 0, "~", "", "*", kinds, 99, 0, expected, Segment)
+        assert out == expected
+        assert shared.size() <= 256
+    held = out[-1].elements[1]  # evicted strings stay alive with the segments holding them
+    del out, expected
+    assert held == "190299"
+
+
+def test_shared_table_sees_kinds_added_between_calls() -> None:
+    """A tag's kind is trusted for one call only: the reader adds the kinds of tags it meets
+    (never changes one), and a tag that stopped the run in one call is read in the next."""
+    shared = _c.Shared()
+    kinds: dict = {"AB": 0}
+    out: list = []
+    text = "AB*1~ZZ*2~AB*3~"
+    assert _c.body_segments(text, 0, 0, "~", "", "*", kinds, 99, 0, out, Segment,
+                            shared) == (5, 1)
+    kinds["ZZ"] = 0
+    assert _c.body_segments(text, 5, 0, "~", "", "*", kinds, 99, 1, out, Segment,
+                            shared) == (len(text), 3)
+    assert [s.elements for s in out] == [["AB", "1"], ["ZZ", "2"], ["AB", "3"]]
+
+
+def test_shared_argument_is_type_checked() -> None:
+    with pytest.raises(TypeError):
+        _c.body_segments("AB*1~", 0, 0, "~", "", "*", {"AB": 0}, 10, 0, [], Segment, {})
+    with pytest.raises(TypeError):
+        _c.Shared(1)
+    out: list = []
+    assert _c.body_segments("AB*1~", 0, 0, "~", "", "*", {"AB": 0}, 10, 0, out, Segment,
+                            None) == (5, 1)
+
+
+def test_reader_shares_short_values_across_transaction_sets() -> None:
+    if not reader.NATIVE:
+        pytest.skip("the Python tokenizer makes its own strings")
+    data = (b"ISA*00*          *00*          *ZZ*A              *ZZ*B              *261127*0930*U"
+            b"*00401*000000001*0*P*>~GS*SH*A*B*20261127*0930*1*X*004010~"
+            + b"".join(b"ST*856*%04d~BSN*00*X*20261127~HL*1**S~SE*4*%04d~" % (i, i)
+                       for i in range(1, 4))
+            + b"GE*3*1~IEA*1*000000001~")
+    bsn = [e for e in read(data) if type(e) is Segment and e.tag == "BSN"]
+    assert [b.elements for b in bsn] == [["BSN", "00", "X", "20261127"]] * 3
+    # the first BSN is read by the general path (the reader learns its kind there); the
+    # C loop reads the others, which hold the same '20261127' made once for the reader
+    assert bsn[1].elements[3] is bsn[2].elements[3] and bsn[1].tag is bsn[2].tag

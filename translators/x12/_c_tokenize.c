@@ -2,8 +2,9 @@
  *
  * It reads the segments straight out of the reader's buffer: no string is made for a
  * segment's text, only its element list and elements.  Tags and short element values
- * (qualifiers, codes, dates, small numbers: 2-8 characters) are made once per call and shared by
- * the segments that hold them, through a small table that the call releases at its end.
+ * (qualifiers, codes, dates, small numbers: 2-8 characters) are made once and shared by
+ * the segments that hold them, through a small table: the reader's ``Shared`` table, kept
+ * from call to call, or one that the call releases at its end.
  *
  * It takes ASCII text and a one-character terminator and element separator (what the
  * reader passes on its fast path); anything else returns (cur, pos) unchanged, which the
@@ -13,8 +14,8 @@
  * length; every reference taken is released on every path.  No Python code can run inside
  * the loop (exact str keys in an exact dict: hashing and comparison are C; the collector is
  * paused by the reader, and nothing made here is tracked), so neither the text nor the
- * kinds can change under us.  A tag's kind is looked up once per call (the reader only ever
- * adds kinds, never changes one).
+ * kinds can change under us.  A tag's kind is looked up once per call (the reader may add
+ * kinds between calls, never within one).
  *
  * The element lists (str only) and the Segments (str, that list, two ints) are acyclic and
  * never modified: they are taken out of the cyclic collector's care as they are made, as
@@ -34,13 +35,81 @@ typedef struct {
     unsigned long long code;  /* the string's bytes */
     Py_ssize_t len;
     PyObject *str;       /* strong reference */
-    int kind;            /* as a tag: -1 not looked up, 1 body segment (kinds[tag] == 0), 0 not */
+    int kind;            /* as a tag: 1 body segment (kinds[tag] == 0), 0 not; good while
+                          * the table's kind_epoch of the slot is its epoch */
 } Slot;
 
 typedef struct {
     Slot slot[SLOTS];
     unsigned char used[SLOTS];
+    /* a slot's kind is good for the call that looked it up only (the reader may add kinds
+     * between calls): it carries the number of that call */
+    unsigned long long epoch;
+    unsigned long long kind_epoch[SLOTS];
 } Table;
+
+/* A table kept from call to call (``Shared()``, one per reader): the short strings of one
+ * transaction set are those of the next (tags, qualifiers, codes, units, dates, small
+ * numbers), so they are made once per run of the reader instead of once per call, and the
+ * consumers meet the very same string objects again (hashes cached, identity hits in the
+ * checker's and the mappings' memos).  At most SLOTS strings of up to SHARED_MAX
+ * characters: a full probe sequence evicts its first slot. */
+typedef struct {
+    PyObject_HEAD
+    Table table;
+} Shared;
+
+static void
+table_clear(Table *t)
+{
+    for (int k = 0; k < SLOTS; k++)
+        if (t->used[k]) {
+            t->used[k] = 0;
+            Py_CLEAR(t->slot[k].str);
+        }
+}
+
+static void
+Shared_dealloc(Shared *self)
+{
+    table_clear(&self->table);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+Shared_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    if (!_PyArg_NoPositional("Shared", args) || !_PyArg_NoKeywords("Shared", kwds))
+        return NULL;
+    Shared *self = (Shared *)type->tp_alloc(type, 0);  /* zeroed: an empty table */
+    return (PyObject *)self;
+}
+
+static PyObject *
+Shared_len(Shared *self, PyObject *Py_UNUSED(ignored))
+{
+    Py_ssize_t n = 0;
+    for (int k = 0; k < SLOTS; k++)
+        n += self->table.used[k];
+    return PyLong_FromSsize_t(n);
+}
+
+static PyMethodDef Shared_methods[] = {
+    {"size", (PyCFunction)Shared_len, METH_NOARGS, "size() -> strings held"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject SharedType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "translators.x12._c_tokenize.Shared",
+    .tp_basicsize = sizeof(Shared),
+    .tp_dealloc = (destructor)Shared_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Shared(): the short strings body_segments shares, kept from call to call "
+              "(holds str only)",
+    .tp_methods = Shared_methods,
+    .tp_new = Shared_new,
+};
 
 static int
 is_ws(Py_UCS1 c)
@@ -61,37 +130,39 @@ ascii_str(const Py_UCS1 *p, Py_ssize_t n)
     return s;
 }
 
-/* The table's slot for p[0:n] (1-8 bytes), filled with a new string if need be; NULL
- * when the table is full (*err = 0) or on a Python error (*err = 1). */
+/* The table's slot for p[0:n] (1-8 bytes), filled with a new string if need be (a full
+ * probe sequence evicts its first slot); NULL on a Python error. */
 static Slot *
-table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n, int *err)
+table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n)
 {
     unsigned long long code = 0;
     memcpy(&code, p, (size_t)n);  /* n <= 8: the bytes themselves are the key */
     unsigned long h = (unsigned long)(((code + (unsigned long long)n) * 0x9E3779B97F4A7C15ULL)
                                       >> (64 - SLOT_BITS));
+    unsigned long i = h & (SLOTS - 1);
     int probe;
     for (probe = 0; probe < 8; probe++) {
-        unsigned long i = (h + (unsigned long)probe) & (SLOTS - 1);
-        Slot *slot = &t->slot[i];
-        if (!t->used[i]) {
-            PyObject *str = ascii_str(p, n);
-            if (str == NULL) {
-                *err = 1;
-                return NULL;
-            }
-            t->used[i] = 1;
-            slot->code = code;
-            slot->len = n;
-            slot->str = str;
-            slot->kind = -1;
-            return slot;
+        unsigned long k = (h + (unsigned long)probe) & (SLOTS - 1);
+        if (!t->used[k]) {
+            i = k;
+            break;
         }
+        Slot *slot = &t->slot[k];
         if (slot->code == code && slot->len == n)
             return slot;
     }
-    *err = 0;
-    return NULL;
+    PyObject *str = ascii_str(p, n);
+    if (str == NULL)
+        return NULL;
+    Slot *slot = &t->slot[i];
+    if (t->used[i])
+        Py_DECREF(slot->str);  /* evicted: the segments that hold it keep their references */
+    t->used[i] = 1;
+    slot->code = code;
+    slot->len = n;
+    slot->str = str;
+    t->kind_epoch[i] = 0;  /* its kind is not known in this call */
+    return slot;
 }
 
 /* A new reference to the string p[0:n]: shared through the table when short. */
@@ -99,14 +170,11 @@ static PyObject *
 element_str(Table *t, const Py_UCS1 *p, Py_ssize_t n)
 {
     if (n >= 2 && n <= SHARED_MAX) {
-        int err = 0;
-        Slot *slot = table_slot(t, p, n, &err);
-        if (slot != NULL) {
-            Py_INCREF(slot->str);
-            return slot->str;
-        }
-        if (err)
+        Slot *slot = table_slot(t, p, n);
+        if (slot == NULL)
             return NULL;
+        Py_INCREF(slot->str);
+        return slot->str;
     }
     return ascii_str(p, n);
 }
@@ -157,12 +225,17 @@ split_elements(Table *t, const Py_UCS1 *p, Py_ssize_t n, Py_UCS1 es, PyObject *t
 static PyObject *
 body_segments(PyObject *self, PyObject *args)
 {
-    PyObject *text, *term, *rs, *es, *kinds, *out, *segtype;
+    PyObject *text, *term, *rs, *es, *kinds, *out, *segtype, *shared = Py_None;
     Py_ssize_t cur, base, maxlen, pos;
-    if (!PyArg_ParseTuple(args, "UnnUUUO!nnO!O:body_segments",
+    if (!PyArg_ParseTuple(args, "UnnUUUO!nnO!O|O:body_segments",
                           &text, &cur, &base, &term, &rs, &es,
-                          &PyDict_Type, &kinds, &maxlen, &pos, &PyList_Type, &out, &segtype))
+                          &PyDict_Type, &kinds, &maxlen, &pos, &PyList_Type, &out, &segtype,
+                          &shared))
         return NULL;
+    if (shared != Py_None && !PyObject_TypeCheck(shared, &SharedType)) {
+        PyErr_SetString(PyExc_TypeError, "body_segments: shared must be a Shared table or None");
+        return NULL;
+    }
     if (!PyType_Check(segtype) || !PyType_IsSubtype((PyTypeObject *)segtype, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "body_segments: segment type must be a tuple subclass");
         return NULL;
@@ -179,10 +252,18 @@ body_segments(PyObject *self, PyObject *args)
     Py_ssize_t rs_len = PyUnicode_GET_LENGTH(rs);
     int rs_kind = PyUnicode_KIND(rs);
     const void *rs_data = PyUnicode_DATA(rs);
-    Table *table = PyMem_Malloc(sizeof(Table));
-    if (table == NULL)
-        return PyErr_NoMemory();
-    memset(table->used, 0, sizeof(table->used));
+    Table *table;
+    if (shared != Py_None) {
+        table = &((Shared *)shared)->table;
+    }
+    else {
+        table = PyMem_Malloc(sizeof(Table));
+        if (table == NULL)
+            return PyErr_NoMemory();
+        memset(table->used, 0, sizeof(table->used));
+        table->epoch = 0;
+    }
+    table->epoch++;  /* kinds looked up in earlier calls are not trusted in this one */
     PyObject *result = NULL;
 
     while (cur < len) {
@@ -218,32 +299,20 @@ body_segments(PyObject *self, PyObject *args)
             if (tn < 1 || tn > SHARED_MAX)
                 break;  /* the reader's kinds hold 2-3 character tags only */
             /* the tag: shared, its kind looked up once per call */
-            int err = 0;
-            PyObject *tag;
-            Slot *slot = table_slot(table, s, tn, &err);
-            if (err)
+            Slot *slot = table_slot(table, s, tn);
+            if (slot == NULL)
                 goto done;
-            int body;
-            if (slot != NULL) {
-                if (slot->kind < 0) {
-                    body = kind_is_zero(kinds, slot->str);
-                    if (body < 0)
-                        goto done;
-                    slot->kind = body;
-                }
-                body = slot->kind;
-                tag = slot->str;
-                Py_INCREF(tag);
-            } else {
-                tag = ascii_str(s, tn);
-                if (tag == NULL)
+            Py_ssize_t si = slot - table->slot;
+            if (table->kind_epoch[si] != table->epoch) {
+                int kind = kind_is_zero(kinds, slot->str);
+                if (kind < 0)
                     goto done;
-                body = kind_is_zero(kinds, tag);
-                if (body < 0) {
-                    Py_DECREF(tag);
-                    goto done;
-                }
+                slot->kind = kind;
+                table->kind_epoch[si] = table->epoch;
             }
+            int body = slot->kind;
+            PyObject *tag = slot->str;
+            Py_INCREF(tag);
             if (!body) {
                 Py_DECREF(tag);
                 break;
@@ -282,16 +351,16 @@ body_segments(PyObject *self, PyObject *args)
     }
     result = Py_BuildValue("(nn)", cur, pos);
 done:
-    for (int k = 0; k < SLOTS; k++)
-        if (table->used[k])
-            Py_DECREF(table->slot[k].str);
-    PyMem_Free(table);
+    if (shared == Py_None) {
+        table_clear(table);
+        PyMem_Free(table);
+    }
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"body_segments", body_segments, METH_VARARGS,
-     "body_segments(text, cur, base, term, rs, es, kinds, maxlen, pos, out, Segment)"
+     "body_segments(text, cur, base, term, rs, es, kinds, maxlen, pos, out, Segment[, shared])"
      " -> (cur, pos); see translators/x12/_tokenize.py"},
     {NULL, NULL, 0, NULL}
 };
@@ -304,5 +373,16 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__c_tokenize(void)
 {
-    return PyModule_Create(&module);
+    if (PyType_Ready(&SharedType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&SharedType);
+    if (PyModule_AddObject(m, "Shared", (PyObject *)&SharedType) < 0) {
+        Py_DECREF(&SharedType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

@@ -11,8 +11,9 @@ the first one that is not a plain body segment (a control segment, an unknown
 or invalid tag, an overlong one) and return where it starts: the reader's
 general path handles it, then calls back for the next run.  The reader calls
 them on all-ASCII, NUL-free buffers only.  The C twin also shares the strings
-of tags and short values between the segments of one call (equal values, so
-the events compare equal either way).
+of tags and short values between segments, of one call or, through the reader's
+``Shared`` table, of all its calls (equal values, so the events compare equal
+either way).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ _WS = " \t\r\n\x0b\x0c"
 
 def body_segments(text: str, cur: int, base: int, term: str, rs: str, es: str,
                   kinds: dict[str, int], maxlen: int, pos: int, out: list,
-                  segment_type: type = Segment) -> tuple[int, int]:
+                  segment_type: type = Segment, shared: object = None) -> tuple[int, int]:
     """Append ``Segment(tag, elements, offset, position)`` to ``out`` for the
     segments of ``text`` from index ``cur`` on while they are body segments
     (``kinds[tag] == 0``) ended by the terminator ``term``.
@@ -33,8 +34,10 @@ def body_segments(text: str, cur: int, base: int, term: str, rs: str, es: str,
     ``base + cur`` is the byte offset of ``text[cur]``; ``rs`` characters
     stripped from the segment's end; ``es`` the element separator; ``pos``
     the position of the last segment read; ``segment_type`` the event class
-    (``events.Segment``).  Returns ``(cur, pos)``, ``cur`` being the index of
-    the first segment not consumed (or of the unterminated tail).
+    (``events.Segment``); ``shared``: the C twin's table of short strings kept
+    from call to call (``_c_tokenize.Shared()``, one per reader), ignored here.
+    Returns ``(cur, pos)``, ``cur`` being the index of the first segment not
+    consumed (or of the unterminated tail).
 
     The C twin takes only ASCII text with a one-character terminator and
     element separator (and kinds keys of 1-8 characters, as the reader's are);

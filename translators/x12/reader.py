@@ -101,19 +101,24 @@ from translators.x12.events import (
 __all__ = ["X12Reader", "iter_batches", "iter_events", "NATIVE"]
 
 
+def _no_table() -> None:
+    return None
+
+
 def _hot_loop():  # type: ignore[no-untyped-def]
     """The C tokenizer when it is built and not disabled by EDI_GATEWAY_PURE=1."""
     if os.environ.get("EDI_GATEWAY_PURE", "") not in ("", "0"):
-        return _tokenize.body_segments, False
+        return _tokenize.body_segments, False, _no_table
     try:
         from translators.x12 import _c_tokenize
     except ImportError:
-        return _tokenize.body_segments, False
-    return _c_tokenize.body_segments, True
+        return _tokenize.body_segments, False, _no_table
+    return _c_tokenize.body_segments, True, _c_tokenize.Shared
 
 
-#: ``body_segments`` (translators/x12/_tokenize.py or its C twin) and whether it is the C one.
-_body_segments, NATIVE = _hot_loop()
+#: ``body_segments`` (translators/x12/_tokenize.py or its C twin), whether it is the C one,
+#: and what makes a reader's table of shared short strings (None for the Python twin).
+_body_segments, NATIVE, _new_table = _hot_loop()
 
 _TAG: Final = re.compile(r"[A-Z0-9]{2,3}")
 _ISA_MAX: Final = 512  # an ISA is 106 chars; NBSP padding makes 122; be lenient
@@ -238,6 +243,8 @@ class X12Reader:
         self._st01: Optional[str] = None
         self._st02: Optional[str] = None
         self._tx_plain = False  # no segment of the open transaction set held a non-ASCII byte
+        #: the C loop's short strings, shared by all the segments this reader reads
+        self._shared: object = _new_table()
 
     # ------------------------------------------------------------------ API
     def feed(self, data: Any) -> list[Event]:
@@ -644,11 +651,13 @@ class X12Reader:
         append = out.append
         new = tuple.__new__
         fast = _body_segments
+        shared = self._shared
         find = text.find
         while True:
             if intx and not check:
                 # runs of plain body segments: translators/x12/_tokenize.py (or its C twin)
-                cur, pos = fast(text, cur, base, term, rs, es, kinds, maxlen, pos, out, Segment)
+                cur, pos = fast(text, cur, base, term, rs, es, kinds, maxlen, pos, out, Segment,
+                                shared)
             j = find(term, cur)
             if j < 0:
                 break

@@ -41,20 +41,35 @@ PACKAGE_TYPES_OUT: Final = invert(PACKAGE_TYPES)
 MAX_LIN_PAIRS: Final = 15  # LIN02..LIN31
 
 
-class _Node:
-    __slots__ = ("seg", "hl_id", "parent", "level", "obj", "has_qty", "path")
+#: ``_Node.kind``: the level codes the mapping acts on, as small ints (compared natively)
+_K_OTHER: Final = 0  # S, or a level code the canonical model has no place for
+_K_ITEM: Final = 1  # I
+_K_PACK: Final = 2  # P (pack) or T (tare)
+_K_ORDER: Final = 3  # O
 
-    def __init__(self, seg: Segment, hl_id: str, parent: str, level: str,
-                 obj: Union[None, ShipmentOrder, Pack, ShipItem]) -> None:
+
+class _Node:
+    __slots__ = ("seg", "hl_id", "parent", "level", "kind", "obj", "has_qty", "path", "index",
+                 "up", "box")
+
+    def __init__(self, seg: Segment, hl_id: str, parent: str, level: str, kind: int,
+                 obj: Union[None, ShipmentOrder, Pack, ShipItem], index: int) -> None:
         self.seg = seg
         self.hl_id = hl_id
         self.parent = parent
         self.level = level
+        self.kind = kind
         self.obj = obj
         self.has_qty = False
         #: its ancestors from the root down to its parent (set by _paths; siblings share it;
         #: never the node itself, so nodes and paths hold no reference cycle)
         self.path: Optional[list[_Node]] = None
+        #: its place in _State.nodes (document order)
+        self.index = index
+        #: set by _place_simple: the parent node, and the box (order or pack) the node's
+        #: children go into; parents never point at their children, so no cycle either
+        self.up: Optional[_Node] = None
+        self.box: Union[None, ShipmentOrder, Pack] = None
 
 
 class _State:
@@ -106,13 +121,17 @@ def _hl(st: _State, seg: Segment) -> None:
     obj: Union[None, ShipmentOrder, Pack, ShipItem]
     if level == "I":
         obj = ShipItem(None, _ZERO, "")
+        kind = _K_ITEM
     elif level == "P" or level == "T":
         obj = Pack()
+        kind = _K_PACK
     elif level == "O":
         obj = ShipmentOrder("")
+        kind = _K_ORDER
     else:
         obj = None
-    node = _Node(seg, hl_id, e[2] if n > 2 else "", level, obj)
+        kind = _K_OTHER
+    node = _Node(seg, hl_id, e[2] if n > 2 else "", level, kind, obj, len(st.nodes))
     if st.by_id.setdefault(hl_id, node) is not node:  # one lookup for the check and the entry
         raise MappingError(f"hierarchical id {hl_id!r} used twice", seg, 1, st.ctx)
     st.nodes.append(node)
@@ -125,14 +144,14 @@ _ZERO: Final = Decimal(0)  # placeholder quantity until SN1 (an item without SN1
 
 def _dtm(st: _State, seg: Segment) -> None:
     node = st.node
-    level = "" if node is None else node.level
     e = seg[1]
     q = e[1] if len(e) > 1 else ""
-    if level == "I":
+    if node is not None and node.kind == _K_ITEM:
         if q == "036":
-            item: ShipItem = node.obj  # type: ignore[union-attr,assignment]
+            item: ShipItem = node.obj  # type: ignore[assignment]
             item.expiry_date = date(seg, 2, "expiration date", st.ctx)
         return
+    level = "" if node is None else node.level
     if level in ("", "S", "O"):
         doc = _doc(st, seg)
         if q == "011":
@@ -214,10 +233,9 @@ def _man(st: _State, seg: Segment) -> None:
     node = st.node
     if node is None:
         return
-    level = node.level
     e = seg[1]
     n = len(e)
-    if (level == "P" or level == "T") and n > 1 and e[1] == "GM":
+    if node.kind == _K_PACK and n > 1 and e[1] == "GM":
         value = e[2] if n > 2 else ""
         pack: Pack = node.obj  # type: ignore[assignment]
         if value and pack.sscc is None:
@@ -226,7 +244,7 @@ def _man(st: _State, seg: Segment) -> None:
 
 def _lin(st: _State, seg: Segment) -> None:
     node = st.node
-    if node is None or node.level != "I":
+    if node is None or node.kind != _K_ITEM:
         return
     item: ShipItem = node.obj  # type: ignore[assignment]
     e = seg[1]
@@ -269,7 +287,7 @@ def _sln(st: _State, seg: Segment) -> None:
 
 def _sn1(st: _State, seg: Segment) -> None:
     node = st.node
-    if node is None or node.level != "I":
+    if node is None or node.kind != _K_ITEM:
         return
     ctx = st.ctx
     item: ShipItem = node.obj  # type: ignore[assignment]
@@ -401,7 +419,67 @@ def _container(path: list[_Node], order_key: str, order: ShipmentOrder, below_fr
     return box
 
 
+def _place_simple(st: _State, doc: ShipNotice) -> bool:
+    """Place the levels in one pass when the hierarchy has the usual shape: every HL's
+    parent comes before it, and no pack or tare stands above an order.  Then each order,
+    pack and item goes, in document order, into the box of its parent (an order or pack
+    is its own box; any other level passes its parent's on; no box: the loose order),
+    which is what ``_build`` makes of such a hierarchy.  False, with nothing placed and
+    nothing raised, for any other shape (``_build`` then decides, errors included)."""
+    by_id = st.by_id
+    nodes = st.nodes
+    error: Optional[MappingError] = None
+    for node in nodes:
+        pbox: Union[None, ShipmentOrder, Pack] = None
+        up: Optional[_Node] = None
+        if node.parent:
+            up = by_id.get(node.parent)
+            if up is None or up.index >= node.index:
+                return False  # a parent named later, or never: _build says which
+            pbox = up.box
+        node.up = up
+        kind = node.kind
+        if kind == _K_ORDER:
+            if pbox is not None and not isinstance(pbox, ShipmentOrder):
+                return False  # a pack above an order: repeated under each order it holds
+            order: ShipmentOrder = node.obj  # type: ignore[assignment]
+            node.box = order
+            if error is None and not order.order_number:
+                error = MappingError("order level without PRF purchase order number",
+                                     node.seg, 3, st.ctx)
+        elif kind == _K_PACK:
+            node.box = node.obj  # type: ignore[assignment]
+        else:
+            node.box = pbox
+            if kind == _K_ITEM and error is None and not node.has_qty:
+                error = MappingError("item level without SN1 quantity shipped", node.seg, 3,
+                                     st.ctx)
+    if error is not None:
+        raise error
+    loose: Optional[ShipmentOrder] = None
+    for node in nodes:
+        kind = node.kind
+        if kind == _K_OTHER:
+            continue
+        if kind == _K_ORDER:
+            doc.orders.append(node.obj)  # type: ignore[arg-type]
+            continue
+        up = node.up
+        box = up.box if up is not None else None
+        if box is None:
+            if loose is None:
+                loose = ShipmentOrder(order_number="")
+                doc.orders.append(loose)
+            box = loose
+        if kind == _K_ITEM:
+            box.items.append(node.obj)  # type: ignore[arg-type]
+        else:
+            box.packs.append(node.obj)  # type: ignore[arg-type]
+    return True
+
+
 def _build(st: _State, doc: ShipNotice) -> None:
+    """Place the levels of any hierarchy (parents in any order, packs above orders)."""
     ctx = st.ctx
     placed: dict[tuple[str, str], Pack] = {}
     loose: Optional[ShipmentOrder] = None
@@ -462,6 +540,12 @@ HOT_TAGS: Final = {"HL": _hl, "LIN": _lin, "SN1": _sn1, "DTM": _dtm, "MAN": _man
 
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> ShipNotice:
+    return read_levels(segments, ctx, True)
+
+
+def read_levels(segments: Iterable[Segment], ctx: MappingContext, simple: bool) -> ShipNotice:
+    """``read``; ``simple``: try the one-pass placement of the usual hierarchy shapes first
+    (tests compare it with ``_build`` by passing False)."""
     st = _State(ctx)
     for seg in segments:
         # the hierarchy's segments are called directly (a native call when compiled); the
@@ -484,7 +568,8 @@ def read(segments: Iterable[Segment], ctx: MappingContext) -> ShipNotice:
     doc = st.doc
     if doc is None:
         raise MappingError("BSN segment (shipment id and date) is missing", None, None, ctx)
-    _build(st, doc)
+    if not (simple and _place_simple(st, doc)):
+        _build(st, doc)
     return doc
 
 
