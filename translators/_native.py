@@ -41,6 +41,7 @@ MODULES = (
     "translators.x12.mapping.po855",
     "translators.x12.mapping.sh856",
     "translators.x12.mapping.fa997",
+    "translators.x12.adapter",
     "translators.edifact.reader",
     "translators.edifact.envelope",
     "translators.edifact.validator",

@@ -4,12 +4,12 @@ rendered."""
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 from itertools import chain
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from translators import canonical
 from translators.findings import EDIError
-from translators.gcpause import gc_paused
 from translators.pipeline import Ack, Item
 from translators.x12 import acks, serialize, writer
 from translators.x12 import events as x12_events
@@ -73,13 +73,20 @@ class X12Adapter:
             tx: x12_events.TransactionStart,
             end: Optional[x12_events.TransactionEnd] = None) -> canonical.Document:
         ctx = MappingContext(
-            set_id=tx.set_id, control_number=tx.control_number, version=tx.version,
-            delimiters=ic.delimiters if ic is not None else x12_events.Delimiters(),
-            encoding=ic.encoding if ic is not None else "ascii",
-            interchange=item.interchange, group=item.group,
-            plain=end is not None and end.plain)
-        with gc_paused():  # a document of many small acyclic objects
+            tx.set_id, tx.control_number, tx.version,
+            ic.delimiters if ic is not None else None,
+            ic.encoding if ic is not None else "ascii",
+            item.interchange, item.group, end is not None and end.plain)
+        # a document of many small acyclic objects: the collector is paused while it is made
+        # (gc_paused written out: this module is compiled, and it runs once per document)
+        enabled = gc.isenabled()
+        if enabled:
+            gc.disable()
+        try:
             return map_transaction(tx.set_id, segments, ctx)
+        finally:
+            if enabled:
+                gc.enable()
 
     @staticmethod
     def delimiters(version: str, separators: Optional[str], newline: bool) -> x12_events.Delimiters:

@@ -154,6 +154,12 @@ _IN_GS: Final = 1
 _IN_ST: Final = 2
 
 
+def _seg(tag: str, elements: list[str], offset: int, position: int) -> Segment:
+    """``Segment(...)`` without the named tuple's ``__new__`` (Python code, even when this
+    module is compiled)."""
+    return tuple.__new__(Segment, (tag, elements, offset, position))  # type: ignore[type-var,return-value]
+
+
 def _utf8_len(lead: str) -> int:
     if "\xc2" <= lead <= "\xdf":
         return 2
@@ -533,7 +539,7 @@ class X12Reader:
         self._discard = False
         self._utf8 = utf8
         out.append(InterchangeStart(
-            offset=base, isa=Segment("ISA", elements, base, 0), delimiters=delims,
+            offset=base, isa=_seg("ISA", elements, base, 0), delimiters=delims,
             control_number=elements[13], sender_qualifier=elements[5],
             sender_id=elements[6].strip(), receiver_qualifier=elements[7],
             receiver_id=elements[8].strip(), date=elements[9], time=elements[10],
@@ -739,7 +745,7 @@ class X12Reader:
                 if k == -1:
                     out.append(self._finding("AK304", "1", f"unrecognized segment ID {tag[:20]!r}",
                                              off, segment_tag=tag[:20], segment_position=self._pos))
-                out.append(Segment(tag, el, off, self._pos))
+                out.append(_seg(tag, el, off, self._pos))
                 return _GO
             self._stray_segment(tag, el, off, out)
             return _GO
@@ -757,7 +763,7 @@ class X12Reader:
             self._tx_count += 1
             self._tx_plain = True
             version = el[3] if len(el) > 3 and el[3] else self._gs08
-            out.append(TransactionStart(offset=off, st=Segment(tag, el, off, 1),
+            out.append(TransactionStart(offset=off, st=_seg(tag, el, off, 1),
                                         set_id=self._st01, control_number=self._st02,
                                         version=version))
             return _GO
@@ -765,7 +771,7 @@ class X12Reader:
             if state != _IN_ST:
                 self._stray_segment(tag, el, off, out)
                 return _GO
-            self._close_transaction(off, Segment(tag, el, off, self._pos + 1), out)
+            self._close_transaction(off, _seg(tag, el, off, self._pos + 1), out)
             return _GO
         if k == _GS:
             if state == _IN_ST:
@@ -778,7 +784,7 @@ class X12Reader:
             self._state = _IN_GS
             self._tx_count = 0
             self._group_count += 1
-            out.append(GroupStart(offset=off, gs=Segment(tag, el, off, 0),
+            out.append(GroupStart(offset=off, gs=_seg(tag, el, off, 0),
                                   functional_id=el[1] if len(el) > 1 else "",
                                   sender=el[2] if len(el) > 2 else "",
                                   receiver=el[3] if len(el) > 3 else "",
@@ -790,21 +796,21 @@ class X12Reader:
                 return _GO
             if state == _IN_ST:
                 self._close_transaction(off, None, out)
-            self._close_group(off, Segment(tag, el, off, 0), out)
+            self._close_group(off, _seg(tag, el, off, 0), out)
             return _GO
         if k == _IEA:
-            self._close_interchange(off, out, Segment(tag, el, off, 0))
+            self._close_interchange(off, out, _seg(tag, el, off, 0))
             return _ENDED
         if k == _ISA:
             self._close_interchange(off, out)
             return _RESTART
         # _LEVEL: TA1, ISB, ISE, ISX belong between ISA and GS
         if state == _IN_ISA:
-            out.append(Segment(tag, el, off, 0))
+            out.append(_seg(tag, el, off, 0))
             return _GO
         if state == _IN_ST:
             self._pos += 1
-            out.append(Segment(tag, el, off, self._pos))
+            out.append(_seg(tag, el, off, self._pos))
             return _GO
         self._stray_segment(tag, el, off, out)
         return _GO
@@ -816,7 +822,7 @@ class X12Reader:
                      _IN_GS: "outside a transaction set (ST)"}[self._state]
             out.append(self._finding("TA105", "024", f"segment {tag[:20]!r} {where}", off,
                                      segment_tag=tag[:20]))
-        out.append(Segment(tag, el, off, 0))
+        out.append(_seg(tag, el, off, 0))
 
     def _close_transaction(self, off: int, trailer: Optional[Segment], out: list[Event]) -> None:
         count = self._pos + 1 if trailer is not None else self._pos

@@ -11,29 +11,56 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import Any, Callable, Final, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Final, Optional, Sequence
 
 from translators.canonical import Contact, Party, ProductId, Reference
-from translators.codes import FromCode, ToCode, from_code_for, invert, to_code_for
+from translators.codes import ToCode, invert, to_code_for
 from translators.findings import EDIError, Position
 from translators.x12.events import Delimiters, Segment
 
 
 # --------------------------------------------------------------------------- context / error
 
-class MappingContext(NamedTuple):
-    """What a mapper knows about the transaction besides its body segments (a named tuple:
-    one is made per transaction, cheaply, and nothing changes it)."""
+_DELIMITERS: Final = Delimiters()
+_CONTEXT_FIELDS: Final = ("set_id", "control_number", "version", "delimiters", "encoding",
+                          "interchange", "group", "plain")
 
-    set_id: str  # ST01
-    control_number: str = ""  # ST02
-    version: str = "004010"  # ST03 / GS08
-    delimiters: Delimiters = Delimiters()  # frozen: one shared default is safe
-    encoding: str = "ascii"  # InterchangeStart.encoding
-    interchange: Optional[str] = None  # ISA13, for error positions
-    group: Optional[str] = None  # GS06, for error positions
-    #: TransactionEnd.plain: every value is ASCII as read, so no text needs repair
-    plain: bool = False
+
+class MappingContext:
+    """What a mapper knows about the transaction besides its body segments (one is made
+    per transaction, and nothing changes it; a class written out, so that making it and
+    reading its fields are native when compiled)."""
+
+    __slots__ = _CONTEXT_FIELDS
+
+    def __init__(self, set_id: str, control_number: str = "", version: str = "004010",
+                 delimiters: Optional[Delimiters] = None, encoding: str = "ascii",
+                 interchange: Optional[str] = None, group: Optional[str] = None,
+                 plain: bool = False) -> None:
+        self.set_id = set_id  # ST01
+        self.control_number = control_number  # ST02
+        self.version = version  # ST03 / GS08
+        #: frozen: one shared default is safe
+        self.delimiters: Delimiters = delimiters if delimiters is not None else _DELIMITERS
+        self.encoding = encoding  # InterchangeStart.encoding
+        self.interchange = interchange  # ISA13, for error positions
+        self.group = group  # GS06, for error positions
+        #: TransactionEnd.plain: every value is ASCII as read, so no text needs repair
+        self.plain = plain
+
+    def _replace(self, **changes: Any) -> "MappingContext":
+        """A copy with some fields changed (as a named tuple's ``_replace``)."""
+        fields = {name: getattr(self, name) for name in _CONTEXT_FIELDS}
+        unknown = set(changes) - set(fields)
+        if unknown:
+            raise TypeError(f"MappingContext has no field {sorted(unknown)[0]!r}")
+        fields.update(changes)
+        return MappingContext(**fields)
+
+    def __repr__(self) -> str:
+        return (f"MappingContext(set_id={self.set_id!r}, control_number={self.control_number!r}, "
+                f"version={self.version!r}, interchange={self.interchange!r}, "
+                f"group={self.group!r}, plain={self.plain!r})")
 
 
 class MappingError(EDIError):
@@ -244,8 +271,14 @@ def split_text(value: str, width: int, limit: int) -> list[str]:
 # --------------------------------------------------------------------------- code tables
 
 #: invert(table), from_code(table, code), to_code(table, value, what): see
-#: translators.codes; unknown codes read and write as 'x12:<code>'.
-from_code: Final[FromCode] = from_code_for("x12")
+#: translators.codes; unknown codes read and write as 'x12:<code>'.  from_code is written
+#: out here (a native call when compiled, several per document).
+def from_code(table: dict[str, str], code: str) -> str:
+    """The canonical value of ``code`` in ``table``, else ``'x12:<code>'``."""
+    v = table.get(code)
+    return v if v is not None else "x12:" + code
+
+
 to_code: Final[ToCode] = to_code_for("x12", "X12")
 
 
