@@ -8,12 +8,24 @@ standard once (the prefix is bound in a closure: no extra call per use).
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from translators.findings import EDIError
 
 FromCode = Callable[[dict[str, str], str], str]
 ToCode = Callable[[dict[str, str], str, str], str]
+
+
+def str_keyed(table: dict[str, Any]) -> dict[str, Any]:
+    """The same table as a dict built key by key.  A compiled module builds a dict display
+    of more than five entries presized, and CPython 3.11 gives a presized dict the general
+    keys layout, whose lookups compare keys through ``PyObject_RichCompare``; a dict built
+    from empty with str keys keeps the str-only layout (identity, then a direct string
+    compare).  For the tables looked up once or more per segment."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        out[key] = value
+    return out
 
 
 def invert(table: dict[str, str]) -> dict[str, str]:

@@ -549,3 +549,32 @@ def test_856_one_pass_placement_is_taken_for_the_usual_shape():
     (order, loose) = doc.orders
     assert [i.quantity for i in order.packs[0].items] == [1] and order.items[0].quantity == 2
     assert (loose.order_number, loose.items[0].quantity) == ("", 3)
+
+
+@pytest.mark.skipif(__import__("sys").implementation.name != "cpython"
+                    or __import__("sys").version_info[:2] not in ((3, 11), (3, 12)),
+                    reason="reads the dict layout of CPython 3.11/3.12")
+def test_per_segment_tables_are_str_keyed():
+    """Tables looked up once or more per segment keep CPython's str-only keys layout
+    (codes.str_keyed): a compiled module would build their displays presized, with the
+    general layout, whose lookups compare keys through PyObject_RichCompare."""
+    import ctypes
+
+    from translators.codes import str_keyed
+    from translators.x12 import reader as x12_reader
+    from translators.x12 import validator
+    from translators.x12.mapping import common, fa997, po850, po855, sh856
+
+    def layout(d: dict) -> int:  # PyDictObject.ma_keys -> PyDictKeysObject.dk_kind
+        keys = ctypes.c_void_p.from_address(id(d) + 32).value
+        return ctypes.c_uint8.from_address(keys + 10).value
+
+    general = {str(i): i for i in range(3)}
+    general[0] = 0  # type: ignore[index]  # a non-str key: the general layout
+    assert layout(general) == 0 and layout(str_keyed({"a": 1, "b": 2})) == 1
+    tables = [common.UNITS, common.PRODUCT_SCHEMES, common.PARTY_ROLES, common.ID_SCHEMES,
+              common.REFERENCE_QUALIFIERS, common.PURPOSES, common.ADDRESS_HANDLERS,
+              sh856.HANDLERS, sh856.PACKAGE_TYPES, sh856.TRANSPORT_MODES, po850.HANDLERS,
+              po855.HANDLERS, po855.LINE_STATUSES, fa997.HANDLERS, x12_reader.X12Reader()._kinds,
+              *validator._table("004010", "856", "*", ">", None)]
+    assert [layout(t) for t in tables] == [1] * len(tables)

@@ -154,6 +154,9 @@ table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n)
     PyObject *str = ascii_str(p, n);
     if (str == NULL)
         return NULL;
+    /* interned: a tag or code is then the very object of the same literal in the compiled
+     * consumers (their comparisons and dict lookups check identity first) */
+    PyUnicode_InternInPlace(&str);
     Slot *slot = &t->slot[i];
     if (t->used[i])
         Py_DECREF(slot->str);  /* evicted: the segments that hold it keep their references */

@@ -89,6 +89,7 @@ import re
 from itertools import chain
 from typing import Any, BinaryIO, Final, Iterable, Iterator, Optional, Union
 
+from translators.codes import str_keyed
 from translators.findings import ERROR, WARNING, Finding, Position
 from translators.gcpause import gc_paused, untrack_events
 from translators.x12 import _tokenize
@@ -138,8 +139,8 @@ _GE: Final = 4
 _ST: Final = 5
 _SE: Final = 6
 _LEVEL: Final = 7
-_CONTROL: Final = {"ISA": _ISA, "IEA": _IEA, "GS": _GS, "GE": _GE, "ST": _ST, "SE": _SE,
-                   "TA1": _LEVEL, "ISB": _LEVEL, "ISE": _LEVEL, "ISX": _LEVEL}
+_CONTROL: Final = str_keyed({"ISA": _ISA, "IEA": _IEA, "GS": _GS, "GE": _GE, "ST": _ST, "SE": _SE,
+                   "TA1": _LEVEL, "ISB": _LEVEL, "ISE": _LEVEL, "ISX": _LEVEL})
 
 # what _control asks the loop to do
 _GO: Final = 0

@@ -36,9 +36,11 @@ Where the C module is built, runs of such segments are walked in C
 from __future__ import annotations
 
 import functools
+import sys
 from itertools import chain
 from typing import Any, Final, Iterable, Iterator, Optional
 
+from translators.codes import str_keyed
 from translators.findings import ERROR, WARNING, Finding, Position
 from translators.x12 import schema as _schema
 from translators.x12.events import (
@@ -76,9 +78,11 @@ def _table(version: str, set_id: str, element: str, component: str, repetition: 
     # a segment text found valid once is valid again wherever its tag fits, unless the tag
     # has several definitions in this set
     native = {node.index: _schema.native_check(node.segment, component, repetition) for node in sc.nodes}
-    return tuple({tag: (t.target, t.kind if not t.skipped else t.kind + 4, t.depth, t.limit, t.skipped or None,
+    # str-only dicts with interned keys: the reader's tags are interned too, so a lookup is
+    # an identity hit
+    return tuple(str_keyed({sys.intern(str(tag)): (t.target, t.kind if not t.skipped else t.kind + 4, t.depth, t.limit, t.skipped or None,
                         checkers[t.target], len(defs[tag]) == 1, native[t.target])
-                  for tag, t in trans.items()} for trans in sc.transitions)
+                  for tag, t in trans.items()}) for trans in sc.transitions)
 
 
 def _is_segment_id(tag: str) -> bool:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Callable, Final, Optional, Sequence
 
 from translators.canonical import Contact, Party, ProductId, Reference
-from translators.codes import ToCode, invert, to_code_for
+from translators.codes import ToCode, invert, str_keyed, to_code_for
 from translators.findings import EDIError, Position
 from translators.x12.events import Delimiters, Segment
 
@@ -283,7 +283,7 @@ to_code: Final[ToCode] = to_code_for("x12", "X12")
 
 
 #: X12 unit of measure (DE 355) -> UN/ECE Recommendation 20.
-UNITS: Final[dict[str, str]] = {
+UNITS: Final[dict[str, str]] = str_keyed({
     "EA": "EA", "PC": "PCE", "UN": "C62", "CA": "CS", "BX": "BX", "PK": "PK", "DZ": "DZN",
     "KG": "KGM", "LB": "LBR", "GR": "GRM", "OZ": "ONZ", "TN": "STN", "MT": "TNE",
     "FT": "FOT", "IN": "INH", "YD": "YRD", "MR": "MTR", "CM": "CMT", "MM": "MMT",
@@ -291,7 +291,7 @@ UNITS: Final[dict[str, str]] = {
     "GA": "GLL", "LT": "LTR", "ML": "MLT", "PR": "PR", "ST": "SET", "RL": "RO",
     "HR": "HUR", "DA": "DAY", "WK": "WEE", "MO": "MON", "CT": "CT", "PL": "PF",
     "BG": "BG", "TH": "MIL",
-}
+})
 #: Canonical unit -> X12 (inverse plus common Rec 20 synonyms).
 UNITS_OUT: Final[dict[str, str]] = {**invert(UNITS), "H87": "PC", "NMB": "EA", "NAR": "EA"}
 
@@ -305,50 +305,50 @@ def unit_out(unit: str) -> str:
     return to_code(UNITS_OUT, unit, "unit")
 
 
-PARTY_ROLES: Final[dict[str, str]] = {
+PARTY_ROLES: Final[dict[str, str]] = str_keyed({
     "BY": "buyer", "SE": "seller", "VN": "supplier", "SU": "supplier", "ST": "ship_to",
     "BT": "bill_to", "SF": "ship_from", "RI": "remit_to", "MF": "manufacturer",
     "CA": "carrier",
-}
+})
 PARTY_ROLES_OUT: Final[dict[str, str]] = invert(PARTY_ROLES)
 
-ID_SCHEMES: Final[dict[str, str]] = {
+ID_SCHEMES: Final[dict[str, str]] = str_keyed({
     "1": "duns", "9": "duns4", "92": "buyer_assigned", "91": "seller_assigned",
     "UL": "gln", "ZZ": "mutually_defined",
-}
+})
 ID_SCHEMES_OUT: Final[dict[str, str]] = invert(ID_SCHEMES)
 
 #: PER01 of a header PER (outside N1 loops) -> role of the party it describes.
-CONTACT_ROLES: Final[dict[str, str]] = {
+CONTACT_ROLES: Final[dict[str, str]] = str_keyed({
     "BD": "buyer", "PD": "buyer", "OC": "buyer", "SU": "supplier", "SR": "seller",
     "VN": "supplier",
-}
+})
 CONTACT_ROLES_OUT: Final[dict[str, str]] = {"buyer": "BD", "supplier": "SU", "seller": "SR"}
 
 #: Product/service id qualifier (DE 235) -> canonical scheme.
-PRODUCT_SCHEMES: Final[dict[str, str]] = {
+PRODUCT_SCHEMES: Final[dict[str, str]] = str_keyed({
     "BP": "buyer", "IN": "buyer", "VP": "vendor", "VN": "vendor", "VA": "vendor",
     "UP": "gtin", "EN": "gtin", "UK": "gtin", "UA": "gtin", "UI": "gtin", "EO": "gtin",
     "MG": "manufacturer", "SK": "sku",
-}
+})
 PRODUCT_SCHEMES_OUT: Final[dict[str, str]] = {
     "buyer": "BP", "vendor": "VP", "manufacturer": "MG", "sku": "SK",
 }
 GTIN_QUALIFIERS: Final = {"UP", "EN", "UK", "UA", "UI", "EO"}
 
-REFERENCE_QUALIFIERS: Final[dict[str, str]] = {
+REFERENCE_QUALIFIERS: Final[dict[str, str]] = str_keyed({
     "CT": "contract", "VN": "vendor_order", "DP": "department", "PD": "promotion",
     "IA": "vendor_id", "CO": "customer_order", "PO": "purchase_order", "IV": "invoice",
     "BM": "bill_of_lading", "CN": "tracking", "PK": "packing_list", "AH": "agreement",
     "MR": "merchandise_type", "SI": "shipper_id",
-}
+})
 REFERENCE_QUALIFIERS_OUT: Final[dict[str, str]] = invert(REFERENCE_QUALIFIERS)
 
 #: BEG01 / BAK01 / BSN01 (DE 353).
-PURPOSES: Final[dict[str, str]] = {
+PURPOSES: Final[dict[str, str]] = str_keyed({
     "00": "original", "01": "cancellation", "04": "change", "05": "replace",
     "06": "confirmation",
-}
+})
 PURPOSES_OUT: Final[dict[str, str]] = invert(PURPOSES)
 
 
@@ -487,9 +487,9 @@ def heading_handlers(doc_of: Callable[[Any, Segment], Any], contact_role: str
     return {"CUR": cur, "REF": ref, "PER": per, "N1": n1}
 
 
-ADDRESS_HANDLERS: Final[dict[str, Callable[[Any, Segment], None]]] = {
+ADDRESS_HANDLERS: Final[dict[str, Callable[[Any, Segment], None]]] = str_keyed({
     "N2": n2_handler, "N3": n3_handler, "N4": n4_handler,
-}
+})
 
 
 def note_handler(index: int, doc_of: Callable[[Any, Segment], Any]

@@ -12,16 +12,17 @@ from __future__ import annotations
 from typing import Callable, Final, Iterable, Optional
 
 from translators.canonical import AckedTransaction, AckError, FunctionalAck
+from translators.codes import str_keyed
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
     MappingContext, MappingError, element, integer, invert, required, text,
 )
 
-STATUSES: Final[dict[str, str]] = {
+STATUSES: Final[dict[str, str]] = str_keyed({
     "A": "accepted", "E": "accepted_with_errors", "P": "partially_accepted", "R": "rejected",
     "M": "rejected", "W": "rejected", "X": "rejected",
-}
+})
 STATUSES_OUT: Final = invert(STATUSES)
 FRAME_CODES: Final = ("", "8")
 
@@ -131,10 +132,10 @@ def _ak9(st: _State, seg: Segment) -> None:
     doc.codes = _codes(seg, 5, 10)
 
 
-HANDLERS: Final[dict[str, Callable[[_State, Segment], None]]] = {
+HANDLERS: Final[dict[str, Callable[[_State, Segment], None]]] = str_keyed({
     "AK1": _ak1, "AK2": _ak2, "AK3": _ak3, "IK3": _ak3, "AK4": _ak4, "IK4": _ak4,
     "AK5": _ak5, "IK5": _ak5, "AK9": _ak9,
-}
+})
 
 
 def read(segments: Iterable[Segment], ctx: MappingContext) -> FunctionalAck:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Callable, Final, Iterable, Optional
 
 from translators.canonical import OrderLine, Party, PurchaseOrder
+from translators.codes import str_keyed
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
@@ -15,9 +16,9 @@ from translators.x12.mapping.common import (
 )
 
 #: BEG02 purchase order type (DE 92).
-ORDER_TYPES: Final[dict[str, str]] = {
+ORDER_TYPES: Final[dict[str, str]] = str_keyed({
     "SA": "standalone", "BK": "blanket", "RL": "release", "DS": "dropship",
-}
+})
 ORDER_TYPES_OUT: Final = invert(ORDER_TYPES)
 
 #: DTM qualifiers filling requested dates; the first-listed qualifier wins over
@@ -153,13 +154,13 @@ def _ctt(st: _State, seg: Segment) -> None:
     st.party = None
 
 
-HANDLERS: Final[dict[str, Callable[[_State, Segment], None]]] = {
+HANDLERS: Final[dict[str, Callable[[_State, Segment], None]]] = str_keyed({
     "BEG": _beg, "DTM": _dtm,
     "MSG": note_handler(1, _doc), "NTE": note_handler(2, _doc),
     **ADDRESS_HANDLERS,
     "PO1": _po1, "PID": _pid, "CTT": _ctt,
     **heading_handlers(_doc, "buyer"),
-}
+})
 
 
 #: Tags ``read`` calls directly rather than through HANDLERS.

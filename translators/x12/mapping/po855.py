@@ -5,6 +5,7 @@ import datetime as _dt
 from typing import Callable, Final, Iterable, Optional
 
 from translators.canonical import OrderResponse, Party, ProductId, Reference, ResponseLine
+from translators.codes import str_keyed
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
@@ -15,20 +16,20 @@ from translators.x12.mapping.common import (
 )
 
 #: BAK02 acknowledgment type (DE 587) -> OrderResponse.status.
-ACK_TYPES: Final[dict[str, str]] = {
+ACK_TYPES: Final[dict[str, str]] = str_keyed({
     "AD": "accepted", "AK": "accepted", "AT": "accepted", "AP": "accepted",
     "AC": "accepted_with_changes", "AE": "accepted_with_changes",
     "RD": "rejected", "RJ": "rejected", "RF": "rejected", "RO": "rejected",
-}
+})
 
 #: ACK01 line item status (DE 668) -> ResponseLine.status.
-LINE_STATUSES: Final[dict[str, str]] = {
+LINE_STATUSES: Final[dict[str, str]] = str_keyed({
     "IA": "accepted", "AC": "accepted", "AR": "accepted",
     "IB": "backordered", "BP": "backordered",
     "IC": "changed", "IQ": "quantity_changed", "DR": "date_changed", "IP": "price_changed",
     "IS": "substituted",
     "IR": "rejected", "R1": "rejected", "R2": "rejected", "R3": "rejected", "R4": "rejected",
-}
+})
 LINE_STATUSES_OUT: Final[dict[str, str]] = {
     "accepted": "IA", "backordered": "IB", "changed": "IC", "quantity_changed": "IQ",
     "date_changed": "DR", "price_changed": "IP", "substituted": "IS", "rejected": "IR",
@@ -204,13 +205,13 @@ def _ctt(st: _State, seg: Segment) -> None:
     st.party = None
 
 
-HANDLERS: Final[dict[str, Callable[[_State, Segment], None]]] = {
+HANDLERS: Final[dict[str, Callable[[_State, Segment], None]]] = str_keyed({
     "BAK": _bak, "DTM": _dtm,
     "MSG": note_handler(1, _doc), "NTE": note_handler(2, _doc),
     **ADDRESS_HANDLERS,
     "PO1": _po1, "CTP": _ctp, "PID": _pid, "ACK": _ack, "SCH": _sch, "CTT": _ctt,
     **heading_handlers(_doc, "seller"),
-}
+})
 
 
 #: Tags ``read`` calls directly rather than through HANDLERS.

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Callable, Final, Iterable, Optional, Union
 
 from translators.canonical import Pack, Party, Reference, ShipItem, ShipmentOrder, ShipNotice
+from translators.codes import str_keyed
 from translators.findings import EDIError
 from translators.x12.events import Segment
 from translators.x12.mapping.common import (
@@ -25,17 +26,17 @@ from translators.x12.mapping.common import (
 )
 
 #: TD504 transportation method (DE 91) -> ShipNotice.transport_mode.
-TRANSPORT_MODES: Final[dict[str, str]] = {
+TRANSPORT_MODES: Final[dict[str, str]] = str_keyed({
     "M": "road", "A": "air", "R": "rail", "S": "sea", "U": "parcel", "H": "pickup",
-}
+})
 TRANSPORT_MODES_OUT: Final = invert(TRANSPORT_MODES)
 
 #: TD101 packaging form (first 3 characters of DE 103) -> UN/ECE Rec 21 package type.
-PACKAGE_TYPES: Final[dict[str, str]] = {
+PACKAGE_TYPES: Final[dict[str, str]] = str_keyed({
     "CTN": "CT", "PLT": "PX", "BOX": "BX", "BAG": "BG", "CAS": "CS", "DRM": "DR",
     "BDL": "BE", "CRT": "CR", "ROL": "RO", "TBE": "TU", "ENV": "EN", "PKG": "PK",
     "TOT": "TO", "SKD": "SK", "CNT": "CN",
-}
+})
 PACKAGE_TYPES_OUT: Final = invert(PACKAGE_TYPES)
 
 MAX_LIN_PAIRS: Final = 15  # LIN02..LIN31
@@ -339,11 +340,11 @@ def _per(st: _State, seg: Segment) -> None:
         st.party.contact = contact_from_per(seg)
 
 
-HANDLERS: Final[dict[str, Callable[[_State, Segment], None]]] = {
+HANDLERS: Final[dict[str, Callable[[_State, Segment], None]]] = str_keyed({
     "BSN": _bsn, "HL": _hl, "DTM": _dtm, "TD1": _td1, "TD5": _td5, "REF": _ref, "PRF": _prf,
     "MAN": _man, "LIN": _lin, "SLN": _sln, "SN1": _sn1, "PID": _pid,
     "N1": _n1, **ADDRESS_HANDLERS, "PER": _per,
-}
+})
 
 
 def _through(up: _Node, through: dict[str, list[_Node]]) -> list[_Node]:
