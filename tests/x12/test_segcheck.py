@@ -305,3 +305,28 @@ def test_advance_stops_at_what_it_cannot_take_and_changes_nothing_for_it() -> No
         _c.advance(None, 0, [], table, 0, 1, counts, Segment)
     with pytest.raises(TypeError):
         _c.advance(segs, 0, [], [], 0, 1, counts, Segment)
+
+
+def test_notes_on_bit_masks_and_past_position_63() -> None:
+    """Notes whose positions are all below 64 and different are decided on bit masks;
+    others (far positions, a position named twice) on the position list: same answers."""
+    an = (1, 1, 3, None, 0)
+    for kind in (1, 2, 3, 4, 5):
+        for positions in ((2, 3), (62, 63), (63, 64), (70, 71), (2, 2, 3)):
+            seqs = sorted(set(positions) | {1})
+            elems = tuple((seq, 0, 1, an, (), ()) for seq in seqs)
+            ck = _c.Checker((max(seqs), elems, ((kind, positions),)), ":", "^").check
+            p = list(dict.fromkeys(positions))
+            for present in ((), (p[0],), (p[-1],), tuple(p)):
+                els = ["X"] + [""] * max(seqs)
+                for q in present:
+                    els[q] = "A"
+                while len(els) > 1 and not els[-1]:
+                    els.pop()
+                have = set(present)
+                count = sum(1 for q in positions if q in have)
+                want = {1: count in (0, len(positions)), 2: count > 0,
+                        3: positions[0] not in have or all(q in have for q in positions[1:]),
+                        4: count <= 1,
+                        5: positions[0] not in have or any(q in have for q in positions[1:])}[kind]
+                assert ck(els) is want, (kind, positions, present)

@@ -21,6 +21,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
 #define MAX_POSITIONS 255  /* element or component positions (X12 segments have < 100) */
 
@@ -43,6 +44,10 @@ typedef struct {
     Py_ssize_t npos;
     Py_ssize_t *pos;
     Py_ssize_t minpos;  /* the smallest of pos */
+    /* positions below 64, all different (every note X12 defines): decided on bit masks */
+    int small;
+    unsigned long long first;  /* the bit of pos[0] */
+    unsigned long long rest;  /* the bits of the other positions */
 } Note;
 
 typedef struct {
@@ -200,6 +205,20 @@ build_notes(PyObject *seq, Note **out, Py_ssize_t *count)
         for (Py_ssize_t k = 1; k < np; k++)
             if (notes[i].pos[k] < notes[i].minpos)
                 notes[i].minpos = notes[i].pos[k];
+        unsigned long long seen = 0;
+        notes[i].small = 1;
+        for (Py_ssize_t k = 0; k < np; k++) {
+            Py_ssize_t p = notes[i].pos[k];
+            if (p >= 64 || (seen & (1ULL << p))) {
+                notes[i].small = 0;
+                break;
+            }
+            seen |= 1ULL << p;
+        }
+        if (notes[i].small) {
+            notes[i].first = 1ULL << notes[i].pos[0];
+            notes[i].rest = seen & ~notes[i].first;
+        }
     }
     return 0;
 }
@@ -332,9 +351,44 @@ is_digit(Py_UCS4 c)
     return c >= '0' && c <= '9';
 }
 
+/* Eight 1-byte characters at a time (the common case: ASCII or latin-1 text).  Each test is
+ * exact for any byte values: it only says whether some byte of the word matches. */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static inline unsigned long long
+load8(const Py_UCS1 *p)
+{
+    unsigned long long x;
+    memcpy(&x, p, 8);  /* one unaligned load */
+    return x;
+}
+
+/* any byte below 0x20 or equal to 0x7f (a control character) */
+static inline int
+word_has_control(unsigned long long x)
+{
+    unsigned long long y = x ^ (0x7f * ONES);
+    return (((x - 0x20 * ONES) & ~x) | ((y - ONES) & ~y)) & HIGHS ? 1 : 0;
+}
+
+/* every byte '0'..'9': high nibble 3, low nibble + 6 without a carry into bit 4 */
+static inline int
+word_all_digits(unsigned long long x)
+{
+    return (x & (0xF0 * ONES)) == 0x30 * ONES
+           && (((x & (0x0F * ONES)) + 0x06 * ONES) & (0x10 * ONES)) == 0;
+}
+
 static int
 digits(const Text *t, Py_ssize_t a, Py_ssize_t b)
 {
+    if (t->kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *p = (const Py_UCS1 *)t->data;
+        for (; a + 8 <= b; a += 8)
+            if (!word_all_digits(load8(p + a)))
+                return 0;
+    }
     for (Py_ssize_t i = a; i < b; i++)
         if (!is_digit(CH(t, i)))
             return 0;
@@ -410,6 +464,17 @@ value_check(const Simple *s, PyObject *str, const Text *t, Py_ssize_t a, Py_ssiz
     }
     case T_AN:
     case T_ID:
+        if (t->kind == PyUnicode_1BYTE_KIND) {
+            const Py_UCS1 *p = (const Py_UCS1 *)t->data;
+            Py_ssize_t i = a;
+            for (; i + 8 <= b; i += 8)
+                if (word_has_control(load8(p + i)))
+                    return 0;
+            for (; i < b; i++)
+                if (p[i] < 0x20 || p[i] == 0x7f)
+                    return 0;
+            return len >= s->min && len <= s->max;
+        }
         for (Py_ssize_t i = a; i < b; i++) {
             Py_UCS4 c = CH(t, i);
             if (c < 0x20 || c == 0x7f)
@@ -465,12 +530,37 @@ value_check(const Simple *s, PyObject *str, const Text *t, Py_ssize_t a, Py_ssiz
     }
 }
 
-/* present[p] for p < size; positions from size on are absent. */
+/* present[p] for p < size; positions from size on are absent.  ``bits``: the same for the
+ * positions below 64, one bit each. */
 static int
-notes_ok(const Note *notes, Py_ssize_t n, const char *present, Py_ssize_t size)
+notes_ok(const Note *notes, Py_ssize_t n, const char *present, Py_ssize_t size,
+         unsigned long long bits)
 {
     for (Py_ssize_t i = 0; i < n; i++) {
         const Note *note = &notes[i];
+        if (note->small) {
+            unsigned long long first = bits & note->first, rest = bits & note->rest;
+            int ok;
+            switch (note->kind) {
+            case N_P:  /* all or none */
+                ok = first ? rest == note->rest : rest == 0;
+                break;
+            case N_R:  /* at least one */
+                ok = (first | rest) != 0;
+                break;
+            case N_C:  /* the first requires all the others */
+                ok = !first || rest == note->rest;
+                break;
+            case N_E:  /* at most one */
+                ok = ((first | rest) & ((first | rest) - 1)) == 0;
+                break;
+            default:  /* N_L: the first requires at least one other */
+                ok = !first || rest != 0;
+            }
+            if (!ok)
+                return 0;
+            continue;
+        }
         if (note->minpos >= size) {
             /* none of its elements is there: only "at least one required" (R) fails */
             if (note->kind == N_R)
@@ -518,8 +608,15 @@ notes_ok(const Note *notes, Py_ssize_t n, const char *present, Py_ssize_t size)
 static Py_ssize_t
 find_char(const Text *t, Py_ssize_t a, Py_ssize_t b, Py_UCS4 c)
 {
-    if (c == NO_CHAR)
+    if (c == NO_CHAR || b <= a)
         return -1;
+    if (t->kind == PyUnicode_1BYTE_KIND) {
+        if (c > 0xff)
+            return -1;
+        const Py_UCS1 *p = (const Py_UCS1 *)t->data;
+        const Py_UCS1 *f = memchr(p + a, (int)c, (size_t)(b - a));
+        return f == NULL ? -1 : f - p;
+    }
     for (Py_ssize_t i = a; i < b; i++)
         if (CH(t, i) == c)
             return i;
@@ -532,6 +629,7 @@ composite_ok(const Checker *self, const Elem *e, PyObject *str, const Text *t, P
              Py_ssize_t b)
 {
     char present[MAX_POSITIONS + 1];
+    unsigned long long bits = 0;
     memset(present, 0, (size_t)e->ncomps + 1);
     Py_ssize_t k = 0; /* component index, 0-based */
     Py_ssize_t start = a;
@@ -545,6 +643,8 @@ composite_ok(const Checker *self, const Elem *e, PyObject *str, const Text *t, P
         }
         else if (end > start) {
             present[k + 1] = 1;
+            if (k + 1 < 64)
+                bits |= 1ULL << (k + 1);
             int r = value_ok(&e->comps[k], str, t, start, end);
             if (r != 1)
                 return r;
@@ -557,7 +657,7 @@ composite_ok(const Checker *self, const Elem *e, PyObject *str, const Text *t, P
     for (Py_ssize_t j = 0; j < e->ncomps; j++)
         if (!present[j + 1] && e->comps[j].mandatory)
             return 0;
-    return notes_ok(e->notes, e->nnotes, present, e->ncomps + 1);
+    return notes_ok(e->notes, e->nnotes, present, e->ncomps + 1, bits);
 }
 
 static PyObject *
@@ -578,6 +678,7 @@ Checker_check(Checker *self, PyObject *elements)
     if (self->last_mandatory > top)
         Py_RETURN_FALSE;  /* a mandatory element is missing */
     char present[MAX_POSITIONS + 1];
+    unsigned long long bits = 0;
     memset(present, 0, (size_t)top + 1);
     for (Py_ssize_t j = 0; j < self->nelems; j++) {
         Elem *e = &self->elems[j];
@@ -593,6 +694,8 @@ Checker_check(Checker *self, PyObject *elements)
             continue;
         }
         present[e->seq] = 1;
+        if (e->seq < 64)
+            bits |= 1ULL << e->seq;
         if (e->is_simple && v == e->simple.last_ok)
             continue;  /* this very string passed this element whole: one repetition, no
                         * component separator, a valid value */
@@ -621,7 +724,7 @@ Checker_check(Checker *self, PyObject *elements)
             start = end + 1;
         }
     }
-    if (!notes_ok(self->notes, self->nnotes, present, top + 1))
+    if (!notes_ok(self->notes, self->nnotes, present, top + 1, bits))
         Py_RETURN_FALSE;
     Py_RETURN_TRUE;
 }

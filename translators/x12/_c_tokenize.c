@@ -132,11 +132,27 @@ ascii_str(const Py_UCS1 *p, Py_ssize_t n)
 
 /* The table's slot for p[0:n] (1-8 bytes), filled with a new string if need be (a full
  * probe sequence evicts its first slot); NULL on a Python error. */
-static Slot *
-table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n)
+/* The bytes p[0:n] (n <= 8) as one number, p[0] lowest: the table's key.  ``end`` is the
+ * end of the buffer: with 8 bytes readable from p, one load and a mask. */
+static unsigned long long
+key_of(const Py_UCS1 *p, Py_ssize_t n, const Py_UCS1 *end)
 {
     unsigned long long code = 0;
-    memcpy(&code, p, (size_t)n);  /* n <= 8: the bytes themselves are the key */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (end - p >= 8) {
+        memcpy(&code, p, 8);  /* a single unaligned load */
+        return n == 8 ? code : code & ((1ULL << (8 * n)) - 1);
+    }
+#endif
+    for (Py_ssize_t k = 0; k < n; k++)
+        code |= (unsigned long long)p[k] << (8 * k);
+    return code;
+}
+
+static Slot *
+table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n, const Py_UCS1 *end)
+{
+    unsigned long long code = key_of(p, n, end);  /* n <= 8: the bytes themselves are the key */
     unsigned long h = (unsigned long)(((code + (unsigned long long)n) * 0x9E3779B97F4A7C15ULL)
                                       >> (64 - SLOT_BITS));
     unsigned long i = h & (SLOTS - 1);
@@ -170,10 +186,10 @@ table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n)
 
 /* A new reference to the string p[0:n]: shared through the table when short. */
 static PyObject *
-element_str(Table *t, const Py_UCS1 *p, Py_ssize_t n)
+element_str(Table *t, const Py_UCS1 *p, Py_ssize_t n, const Py_UCS1 *end)
 {
     if (n >= 2 && n <= SHARED_MAX) {
-        Slot *slot = table_slot(t, p, n);
+        Slot *slot = table_slot(t, p, n, end);
         if (slot == NULL)
             return NULL;
         Py_INCREF(slot->str);
@@ -186,7 +202,7 @@ element_str(Table *t, const Py_UCS1 *p, Py_ssize_t n)
  * stolen); NULL with an exception on failure. */
 static PyObject *
 split_elements(Table *t, const Py_UCS1 *p, Py_ssize_t n, Py_UCS1 es, PyObject *tag,
-               Py_ssize_t tn)
+               Py_ssize_t tn, const Py_UCS1 *buf_end)
 {
     /* one pass finds the separators (a segment has well under MAX_SEPS; past that they are
      * found again while splitting) */
@@ -214,7 +230,7 @@ split_elements(Table *t, const Py_UCS1 *p, Py_ssize_t n, Py_UCS1 es, PyObject *t
         else
             for (end = start; end < n && p[end] != es; end++)
                 ;
-        PyObject *v = element_str(t, p + start, end - start);
+        PyObject *v = element_str(t, p + start, end - start, buf_end);
         if (v == NULL) {
             Py_DECREF(el);
             return NULL;
@@ -302,7 +318,7 @@ body_segments(PyObject *self, PyObject *args)
             if (tn < 1 || tn > SHARED_MAX)
                 break;  /* the reader's kinds hold 2-3 character tags only */
             /* the tag: shared, its kind looked up once per call */
-            Slot *slot = table_slot(table, s, tn);
+            Slot *slot = table_slot(table, s, tn, data + len);
             if (slot == NULL)
                 goto done;
             Py_ssize_t si = slot - table->slot;
@@ -321,7 +337,7 @@ body_segments(PyObject *self, PyObject *args)
                 break;
             }
             Py_INCREF(tag);  /* one for the Segment, one stolen by the list */
-            PyObject *el = split_elements(table, s, sn, (Py_UCS1)es_c, tag, tn);
+            PyObject *el = split_elements(table, s, sn, (Py_UCS1)es_c, tag, tn, data + len);
             if (el == NULL) {
                 Py_DECREF(tag);
                 goto done;
