@@ -162,3 +162,21 @@ def test_no_collection_sees_the_events_of_a_block(module, data: bytes, tag: str)
         gc.callbacks.remove(count)
     assert sum(1 for ev in events if getattr(ev, "tag", None) == tag) >= 3000
     assert seen and max(seen) < 50, seen
+
+
+@needs_on
+def test_x12_reader_batch_list_is_untracked_with_its_events() -> None:
+    """A reader batch holds only acyclic events (segments and the frozen envelope events):
+    the list itself is taken out of the collector's care too, so a collection while the
+    pipeline works through it does not scan its thousands of entries.  What close() adds
+    after the last read goes into a list of its own."""
+    reader = x12_reader.X12Reader()
+    batch = reader.feed(X12)
+    assert len(batch) > 5 and not gc.is_tracked(batch)
+    assert not any(gc.is_tracked(e) for e in batch)
+    rest = reader.close()
+    assert rest == [] or gc.is_tracked(rest) or not any(gc.is_tracked(e) for e in rest)
+    assert _c.untrack_events([["a"], 1], (), True) is None
+    mixed = [["a"], object()]  # something it cannot vouch for: the list stays tracked
+    _c.untrack_events(mixed, (), True)
+    assert gc.is_tracked(mixed) and not gc.is_tracked(mixed[0])

@@ -1,5 +1,6 @@
-/* untrack_events(events, frozen=()): take acyclic reader events out of the cyclic collector's
- * care.
+/* untrack_events(events, frozen=(), itself=False): take acyclic reader events out of the
+ * cyclic collector's care (with ``itself``, the list too when every event in it could be: a
+ * reader's batch, which the pipeline's stages read or copy but never add to).
  *
  * A reader's events (Segment named tuples holding lists of str, or lists of lists of str)
  * are allocated by the hundred thousand and live until the pipeline has consumed them.
@@ -97,7 +98,9 @@ static PyObject *
 untrack_events(PyObject *self, PyObject *args)
 {
     PyObject *events, *frozen = NULL;
-    if (!PyArg_ParseTuple(args, "O|O!:untrack_events", &events, &PyTuple_Type, &frozen))
+    int itself = 0;
+    if (!PyArg_ParseTuple(args, "O|O!p:untrack_events", &events, &PyTuple_Type, &frozen,
+                          &itself))
         return NULL;
     if (frozen != NULL) {
         for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(frozen); k++)
@@ -112,15 +115,20 @@ untrack_events(PyObject *self, PyObject *args)
     }
     /* No Python code runs below (only type checks and untracking), so the list cannot
      * change under us; its size is re-read at every step anyway. */
+    int all = 1;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(events); i++)
-        settle(PyList_GET_ITEM(events, i), 0, frozen);
+        all &= settle(PyList_GET_ITEM(events, i), 0, frozen);
+    /* ``itself``: the caller hands the list on and puts nothing more into it */
+    if (itself && all && PyObject_GC_IsTracked(events))
+        PyObject_GC_UnTrack(events);
     Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
     {"untrack_events", untrack_events, METH_VARARGS,
-     "untrack_events(events, frozen=()) -> None: acyclic events are no longer scanned by the "
-     "cyclic collector (see translators/_c_untrack.c)."},
+     "untrack_events(events, frozen=(), itself=False) -> None: acyclic events (and with "
+     "itself, the list when it holds only such events) are no longer scanned by the cyclic "
+     "collector (see translators/_c_untrack.c)."},
     {NULL, NULL, 0, NULL}
 };
 

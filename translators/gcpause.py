@@ -19,7 +19,7 @@ from typing import Any
 from translators.extensions import pick
 
 
-def _keep_tracked(events: list[Any], frozen: tuple[type, ...] = ()) -> None:
+def _keep_tracked(events: list[Any], frozen: tuple[type, ...] = (), itself: bool = False) -> None:
     """Pure-Python stand-in for translators._c_untrack.untrack_events: nothing to do."""
 
 

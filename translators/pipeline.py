@@ -16,6 +16,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Optional, Protocol, Un
 
 from translators import canonical
 from translators.findings import ERROR, EDIError, Finding, Position
+from translators.runs import run_end
 
 CHUNK = 1 << 16
 
@@ -156,6 +157,7 @@ class Adapter(Protocol):
     Segment: type
 
     def events(self, chunks: Iterable[bytes], registry: Any) -> Iterator[Any]: ...
+    def batches(self, chunks: Iterable[bytes], registry: Any) -> Iterator[list[Any]]: ...
     def interchange_item(self, ev: Any) -> Item: ...
     def transaction_item(self, base: Item, group_ev: Any, ev: Any) -> Item: ...
     def can_map(self, set_id: str) -> bool: ...
@@ -226,62 +228,76 @@ def _walk(adapter: Any, chunks: Iterable[bytes], *, registry: Any, map_documents
     pending: Optional[Item] = None  # finished transaction waiting for trailing findings
     segments: list = []
     feed = folder.feed if folder is not None else None
-    for ev in adapter.events(chunks, registry):
-        if feed is not None:
-            for ack in feed(ev):
-                yield ack
-        t = type(ev)
-        if t is seg_t:
-            if tx is not None and map_documents:
-                segments.append(ev)
-            continue
-        if t is Finding:
-            if ev.severity == ERROR:
-                report.valid = False
-            trans = ev.position.transaction
-            if tx is not None and trans is not None and trans == tx.transaction:
-                tx.findings.append(ev)
-            elif pending is not None and trans is not None and trans == pending.transaction:
-                pending.findings.append(ev)
-            else:
-                if base is None:
-                    base = Item(kind="interchange", standard=adapter.name)
-                base.findings.append(ev)
-            continue
-        if pending is not None:
-            yield pending
-            pending = None
-        if t is tx_start_t:
-            tx_ev = ev
-            tx = adapter.transaction_item(base or Item(kind="interchange",
-                                                       standard=adapter.name), group_ev, ev)
-            report.transactions += 1
-            segments = []
-        elif t is tx_end_t:
-            if tx is not None:
-                if map_documents and adapter.can_map(tx.transaction_set):
-                    try:
-                        tx.document = adapter.map(tx, segments, ic_ev, tx_ev, ev)
-                    except EDIError as exc:
-                        tx.findings.append(_mapping_finding(tx, exc))
-                        report.valid = False
-                pending = tx
-            tx = None
-            tx_ev = None
-            segments = []
-        elif t is gr_start_t:
-            group_ev = ev
-        elif t is ic_start_t:
-            ic_ev = ev
-            group_ev = None
-            report.interchanges += 1
-            if base is not None and base.findings:
-                yield base  # findings that preceded this interchange (garbage, no ISA...)
-            base = adapter.interchange_item(ev)
-        elif t is ic_end_t:
-            ic_ev = None
-            group_ev = None
-            # trailing findings of the interchange may follow; keep base until the next start
+    for batch in adapter.batches(chunks, registry):
+        n = len(batch)
+        i = 0
+        while i < n:
+            if feed is None and tx is not None:
+                # a run of the transaction's segments: one slice (translators/runs.py)
+                j = run_end(batch, i, seg_t)
+                if j > i:
+                    if map_documents:
+                        segments += batch[i:j]
+                    i = j
+                    if i >= n:
+                        break
+            ev = batch[i]
+            i += 1
+            if feed is not None:
+                for ack in feed(ev):
+                    yield ack
+            t = type(ev)
+            if t is seg_t:
+                if tx is not None and map_documents:
+                    segments.append(ev)
+                continue
+            if t is Finding:
+                if ev.severity == ERROR:
+                    report.valid = False
+                trans = ev.position.transaction
+                if tx is not None and trans is not None and trans == tx.transaction:
+                    tx.findings.append(ev)
+                elif pending is not None and trans is not None and trans == pending.transaction:
+                    pending.findings.append(ev)
+                else:
+                    if base is None:
+                        base = Item(kind="interchange", standard=adapter.name)
+                    base.findings.append(ev)
+                continue
+            if pending is not None:
+                yield pending
+                pending = None
+            if t is tx_start_t:
+                tx_ev = ev
+                tx = adapter.transaction_item(base or Item(kind="interchange",
+                                                           standard=adapter.name), group_ev, ev)
+                report.transactions += 1
+                segments = []
+            elif t is tx_end_t:
+                if tx is not None:
+                    if map_documents and adapter.can_map(tx.transaction_set):
+                        try:
+                            tx.document = adapter.map(tx, segments, ic_ev, tx_ev, ev)
+                        except EDIError as exc:
+                            tx.findings.append(_mapping_finding(tx, exc))
+                            report.valid = False
+                    pending = tx
+                tx = None
+                tx_ev = None
+                segments = []
+            elif t is gr_start_t:
+                group_ev = ev
+            elif t is ic_start_t:
+                ic_ev = ev
+                group_ev = None
+                report.interchanges += 1
+                if base is not None and base.findings:
+                    yield base  # findings that preceded this interchange (garbage, no ISA...)
+                base = adapter.interchange_item(ev)
+            elif t is ic_end_t:
+                ic_ev = None
+                group_ev = None
+                # trailing findings of the interchange may follow; keep base until the next start
     if pending is not None:
         yield pending
     if base is not None and base.findings:

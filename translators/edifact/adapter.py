@@ -75,6 +75,10 @@ class EdifactAdapter:
     def events(self, chunks: Iterable[bytes], registry: Any) -> Iterator[Any]:
         return checked_events(chunks, registry)
 
+    def batches(self, chunks: Iterable[bytes], registry: Any) -> Iterator[list[Any]]:
+        """The events as lists, a reader batch at a time."""
+        return _checked_batches(chunks, registry)
+
     def interchange_item(self, ev: _InterchangeStart) -> Item:
         return Item(kind="interchange", standard="edifact",
                     version=f"{ev.syntax_id}:{ev.syntax_version}",

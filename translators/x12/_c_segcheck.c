@@ -765,6 +765,7 @@ get_index(PyObject *t, Py_ssize_t k, Py_ssize_t *out)
 
 /* advance(batch, i, emitted, table, state, rep, counts, segment_type) -> (i, state, rep)
  *
+ * ``emitted``: the validator's output list, or None while it passes the batch as it is.
  * The hot path of translators/x12/validator.py validate_batches, for a run of segments
  * that each fit where they are (a plain transition within the limits) and pass their C
  * check: each is appended to emitted and the state, repetition count and loop counters
@@ -777,10 +778,14 @@ advance(PyObject *self, PyObject *args)
 {
     PyObject *batch, *emitted, *table, *counts, *segtype;
     Py_ssize_t i, state, rep;
-    if (!PyArg_ParseTuple(args, "O!nO!O!nnO!O!:advance", &PyList_Type, &batch, &i,
-                          &PyList_Type, &emitted, &PyTuple_Type, &table, &state, &rep,
+    if (!PyArg_ParseTuple(args, "O!nOO!nnO!O!:advance", &PyList_Type, &batch, &i,
+                          &emitted, &PyTuple_Type, &table, &state, &rep,
                           &PyList_Type, &counts, &PyType_Type, &segtype))
         return NULL;
+    if (emitted != Py_None && !PyList_Check(emitted)) {
+        PyErr_SetString(PyExc_TypeError, "advance: emitted is a list or None");
+        return NULL;
+    }
     if (i < 0)
         i = 0;
     while (i < PyList_GET_SIZE(batch)) {
@@ -854,7 +859,7 @@ advance(PyObject *self, PyObject *args)
             PyList_SET_ITEM(counts, depth, c);
             Py_DECREF(old);
         }
-        if (PyList_Append(emitted, ev) < 0)
+        if (emitted != Py_None && PyList_Append(emitted, ev) < 0)
             return NULL;
         state = target;
         rep = new_rep;

@@ -48,9 +48,12 @@ class X12Adapter:
     TransactionEnd = x12_events.TransactionEnd
     Segment = x12_events.Segment
 
+    def batches(self, chunks: Iterable[bytes], registry: Any) -> Iterator[list[Any]]:
+        """The events as lists (a reader batch at a time) through both filters."""
+        return validate_batches(validate_envelope_batches(iter_batches(chunks), registry))
+
     def events(self, chunks: Iterable[bytes], registry: Any) -> Iterator[Any]:
-        # lists of events through both filters, flattened once at the end
-        return chain.from_iterable(validate_batches(validate_envelope_batches(iter_batches(chunks), registry)))
+        return chain.from_iterable(self.batches(chunks, registry))
 
     def interchange_item(self, ev: x12_events.InterchangeStart) -> Item:
         return Item(kind="interchange", standard="x12", version=ev.version,

@@ -41,6 +41,7 @@ from itertools import chain
 from typing import Final, Iterable, Iterator, Optional, Protocol
 
 from translators.findings import ERROR, WARNING, Finding, Position
+from translators.runs import run_end
 from translators.x12.events import (
     Event, GroupEnd, GroupStart, InterchangeEnd, InterchangeStart, Segment, TransactionEnd,
     TransactionStart, in_batches,
@@ -299,62 +300,81 @@ class _Envelope:
     # ------------------------------------------------------------ one batch
     def process(self, batch: list[Event]) -> list[Event]:
         """The events of batch with this pass's findings inserted (a plain method, not the
-        generator's loop: its locals are C locals when compiled)."""
+        generator's loop: its locals are C locals when compiled).  Until a finding is
+        inserted the events are not copied: a batch without findings comes back as it is,
+        and runs of ordinary segments are passed over with ``run_end``."""
         pending = self.pending
         # the event classes as locals: a module global is a dict lookup per use when compiled
         seg_t: type = Segment
         finding_t: type = Finding
-        out: list[Event] = []
-        for ev in batch:
+        out: Optional[list[Event]] = None  # made at the first finding inserted
+        n = len(batch)
+        i = 0
+        while i < n:
+            if not pending:
+                j = run_end(batch, i, seg_t)
+                if j > i:
+                    if out is not None:
+                        out += batch[i:j]
+                    i = j
+                    if i >= n:
+                        break
+            ev = batch[i]
             kind = type(ev)
             if kind is seg_t and not pending:
-                out.append(ev)
+                if out is not None:
+                    out.append(ev)
+                i += 1
                 continue
             if (kind is finding_t and pending and ev.field == "TA105"  # type: ignore[union-attr]
                     and ev.position.segment_tag == "ISA"):  # type: ignore[union-attr]
                 self.isa_reported.add(ev.code)  # type: ignore[union-attr]
-                out.append(ev)
+                if out is not None:
+                    out.append(ev)
+                i += 1
                 continue
             if pending:
                 pending = False
-                out.extend(self.isa_checks())
-            if kind is seg_t or kind is finding_t:
-                out.append(ev)
-            elif kind is InterchangeStart:
+                out = _insert(out, batch, i, self.isa_checks())
+            # findings of a start go after it, those of an end before it
+            if kind is InterchangeStart:
                 self.isa = ev  # type: ignore[assignment]
                 self.isa_reported = set()
                 pending = True
                 self.groups = set()
                 self.gs = self.st = None
-                out.append(ev)
             elif kind is GroupStart:
                 self.gs = ev  # type: ignore[assignment]
                 self.sets = set()
                 self.st = None
-                out.append(ev)
-                out.extend(self.gs_checks(ev))  # type: ignore[arg-type]
+                if out is not None:
+                    out.append(ev)
+                out = _insert(out, batch, i + 1, self.gs_checks(ev))  # type: ignore[arg-type]
+                i += 1
+                continue
             elif kind is TransactionStart:
                 self.st = ev  # type: ignore[assignment]
-                out.append(ev)
-                out.extend(self.st_checks(ev))  # type: ignore[arg-type]
+                if out is not None:
+                    out.append(ev)
+                out = _insert(out, batch, i + 1, self.st_checks(ev))  # type: ignore[arg-type]
+                i += 1
+                continue
             elif kind is TransactionEnd:
-                out.extend(self.se_checks(ev))  # type: ignore[arg-type]
+                out = _insert(out, batch, i, self.se_checks(ev))  # type: ignore[arg-type]
                 self.st = None
-                out.append(ev)
             elif kind is GroupEnd:
-                out.extend(self.ge_checks(ev))  # type: ignore[arg-type]
+                out = _insert(out, batch, i, self.ge_checks(ev))  # type: ignore[arg-type]
                 self.gs = None
                 self.sets = set()
-                out.append(ev)
             elif kind is InterchangeEnd:
-                out.extend(self.iea_checks(ev))  # type: ignore[arg-type]
+                out = _insert(out, batch, i, self.iea_checks(ev))  # type: ignore[arg-type]
                 self.isa = None
                 self.groups = set()
+            if out is not None:
                 out.append(ev)
-            else:
-                out.append(ev)
+            i += 1
         self.pending = pending
-        return out
+        return out if out is not None else batch
 
     # ------------------------------------------------------------ ISA/IEA
     def isa_checks(self) -> list[Finding]:
@@ -572,6 +592,18 @@ class _Envelope:
                                              segment_position=t.position, element_position=2,
                                              bad_value=ctl[:40])))
         return out
+
+
+def _insert(out: Optional[list[Event]], batch: list[Event], done: int,
+            found: list[Finding]) -> Optional[list[Event]]:
+    """``out`` with ``found`` appended; ``done``: how many events of batch have been passed
+    so far (the copy of them that ``out`` starts as when it is not made yet)."""
+    if not found:
+        return out
+    if out is None:
+        out = batch[:done]
+    out.extend(found)
+    return out
 
 
 def validate_envelope(events: Iterable[Event],

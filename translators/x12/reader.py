@@ -121,6 +121,9 @@ def _hot_loop():  # type: ignore[no-untyped-def]
 #: and what makes a reader's table of shared short strings (None for the Python twin).
 _body_segments, NATIVE, _new_table = _hot_loop()
 
+#: the frozen, slotted event types untrack_events may take out of the collector's care
+_FROZEN_EVENTS: Final = (InterchangeStart, InterchangeEnd, GroupStart, GroupEnd,
+                         TransactionStart, TransactionEnd, Delimiters, Finding, Position)
 _TAG: Final = re.compile(r"[A-Z0-9]{2,3}")
 _ISA_MAX: Final = 512  # an ISA is 106 chars; NBSP padding makes 122; be lenient
 _LOOKAHEAD: Final = 4096  # how far to look past the ISA for the '~'-as-ISA16 habit
@@ -271,14 +274,15 @@ class X12Reader:
             return out
         self._closed = True
         self._run_without_gc(True, out)
+        tail: list[Event] = []  # (out is untracked: what follows goes into a list of its own)
         if self._mode == _INTERCHANGE:
-            self._close_interchange(self._base, out)
+            self._close_interchange(self._base, tail)
             self._mode = _SEEK
-        self._flush_garbage(out)
+        self._flush_garbage(tail)
         if self._interchanges == 0 and not self._reported_none:
-            out.append(self._finding("TA105", "024", "input holds no X12 interchange (no ISA)",
-                                     self._base))
-        return out
+            tail.append(self._finding("TA105", "024", "input holds no X12 interchange (no ISA)",
+                                      self._base))
+        return out + tail if tail else out
 
     # ------------------------------------------------------------- helpers
     def _position(self, offset: int, **extra) -> Position:
@@ -305,7 +309,8 @@ class X12Reader:
         triggers would otherwise scan every event of the block once more."""
         with gc_paused():
             self._run(final, out)
-            untrack_events(out)
+            # the events, and the list itself: the stages read it or copy it, never add to it
+            untrack_events(out, _FROZEN_EVENTS, True)
 
     def _run(self, final: bool, out: list[Event]) -> None:
         while True:
@@ -862,7 +867,9 @@ _PRINTABLE_DELETE.update({c: None for c in range(0xa0, 0x100)})
 def iter_batches(source: Union[bytes, bytearray, memoryview, BinaryIO, Iterable[bytes]],
                  chunk_size: int = 1 << 16) -> Iterator[list[Event]]:
     """The events of an X12 byte source as lists, one per block read (in chunks
-    of chunk_size) and one for the end of input; some lists may be empty."""
+    of chunk_size) and one for the end of input; some lists may be empty.  The lists
+    and the events are out of the cyclic collector's care (where the C extension is
+    built): read them, or copy them, but put nothing into them."""
     reader = X12Reader()
     if isinstance(source, (bytes, bytearray, memoryview)):
         view = memoryview(source)

@@ -103,6 +103,12 @@ class _Set:
         self.repetition = repetition
 
 
+def _grow(emitted: Optional[list[Event]], batch: list[Event], done: int) -> list[Event]:
+    """The output list, made as the copy of the ``done`` events of batch passed so far when
+    this is the first finding of the batch."""
+    return emitted if emitted is not None else batch[:done]
+
+
 def validate_transactions(events: Iterable[Event]) -> Iterator[Event]:
     """Pass every event through and insert schema findings (see module doc)."""
     return chain.from_iterable(validate_batches(in_batches(events)))
@@ -162,7 +168,9 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
 
     advance = _schema.native_advance
     for batch in batches:
-        emitted: list[Event] = []
+        # made at the first finding inserted (batch[:i] then): a batch without findings
+        # passes on as it is
+        emitted: Optional[list[Event]] = None
         i = 0
         n = len(batch)
         while i < n:
@@ -208,12 +216,14 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
                         check = row[7]
                         if check is not None:
                             if check(els):
-                                emitted.append(ev)
+                                if emitted is not None:
+                                    emitted.append(ev)
                                 continue
                         else:
                             text = sep.join(els)
                             if text in seen:
-                                emitted.append(ev)
+                                if emitted is not None:
+                                    emitted.append(ev)
                                 continue
                             try:
                                 if row[5][len(els)](text) is not None:
@@ -221,12 +231,14 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
                                         if len(seen) >= _SEEN_MAX:
                                             seen.clear()
                                         seen.add(text)
-                                    emitted.append(ev)
+                                    if emitted is not None:
+                                        emitted.append(ev)
                                     continue
                             except IndexError:
                                 pass
-                    # something to report
-                    emitted.append(ev)
+                    # something to report (after the segment)
+                    if emitted is not None:
+                        emitted.append(ev)
                     cur.state = state
                     target, kind, depth, limit, skipped, matchers, _, _ = row
                     kind &= 3
@@ -239,27 +251,34 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
                     for idx in skipped or ():
                         miss = cur.schema.nodes[idx]
                         cur.errors = True
+                        emitted = _grow(emitted, batch, i)
                         emitted.append(seg_finding("3", ev, miss.tag, miss.loop_id,
                                          detail=f"{miss.tag} expected before {ev.tag}"))
                     if bad is not None:
                         cur.errors = True
+                        emitted = _grow(emitted, batch, i)
                         emitted.append(seg_finding(bad, ev, loop_id=node.loop_id))
                     if len(els) >= len(matchers) or matchers[len(els)](sep.join(els)) is None:
                         for f in slow(ev, node, cur):
                             if f.severity == ERROR:
                                 cur.errors = True
+                            emitted = _grow(emitted, batch, i)
                             emitted.append(f)
                     continue
-                emitted.append(ev)
+                if emitted is not None:
+                    emitted.append(ev)
                 cur.state = state
                 cur.errors = True
+                emitted = _grow(emitted, batch, i)
                 emitted.append(misplaced(ev, cur))
                 continue
             if type(ev) is SegmentT:
-                emitted.append(ev)
+                if emitted is not None:
+                    emitted.append(ev)
                 continue
             if isinstance(ev, TransactionStart):
-                emitted.append(ev)
+                if emitted is not None:
+                    emitted.append(ev)
                 st_ctl, set_id = ev.control_number, ev.set_id
                 cur = None
                 version = ev.version
@@ -273,6 +292,7 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
                 if sc is None:
                     what = (f"transaction set {ev.set_id!r} of version {ev.version!r}" if base
                             else f"version {ev.version!r}")
+                    emitted = _grow(emitted, batch, i)
                     emitted.append(Finding("AK502", "1", f"{what} not supported; body not validated",
                                  Position(ev.offset, isa_ctl, gs_ctl, st_ctl, set_id, "ST", 1)))
                     continue
@@ -298,16 +318,20 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
                     for idx in sc.end_missing[state]:
                         miss = sc.nodes[idx]
                         cur.errors = True
+                        emitted = _grow(emitted, batch, i - 1)  # before the TransactionEnd
                         emitted.append(seg_finding("3", where, miss.tag, miss.loop_id, detail=f"{miss.tag} expected before SE"))
                     if cur.errors:
+                        emitted = _grow(emitted, batch, i - 1)
                         emitted.append(Finding("AK502", "5", "one or more segments in error",
                                      Position(ev.offset, isa_ctl, gs_ctl, st_ctl, set_id, "SE", seg_pos)))
                 cur = None
-                emitted.append(ev)
+                if emitted is not None:
+                    emitted.append(ev)
                 continue
             if isinstance(ev, InterchangeStart):
                 isa_ctl, gs_ctl, delims = ev.control_number, None, ev.delimiters
             elif isinstance(ev, GroupStart):
                 gs_ctl = ev.control_number
-            emitted.append(ev)
-        yield emitted
+            if emitted is not None:
+                emitted.append(ev)
+        yield emitted if emitted is not None else batch
