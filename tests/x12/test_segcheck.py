@@ -330,3 +330,16 @@ def test_notes_on_bit_masks_and_past_position_63() -> None:
                         4: count <= 1,
                         5: positions[0] not in have or any(q in have for q in positions[1:])}[kind]
                 assert ck(els) is want, (kind, positions, present)
+
+
+def test_notes_answer_remembered_only_for_the_elements_that_passed() -> None:
+    """A checker remembers the set of elements its notes last passed with; any other set is
+    decided afresh, a failing one never remembered."""
+    an = (1, 1, 3, None, 0)
+    elems = tuple((seq, 0, 1, an, (), ()) for seq in (1, 2, 3))
+    ck = _c.Checker((3, elems, ((1, (2, 3)),)), ":", "^").check  # P0203: both or neither
+    for _ in range(3):
+        assert ck(["X", "A", "B", "C"]) is True
+        assert ck(["X", "A", "B"]) is False
+        assert ck(["X", "A"]) is True
+        assert ck(["X", "A", "", "C"]) is False

@@ -70,6 +70,12 @@ typedef struct {
     Py_ssize_t last_mandatory;  /* position of the last mandatory element, 0 if none */
     Py_ssize_t nnotes;
     Note *notes;
+    /* every note on the bit masks: the answer depends on which elements are there and
+     * nothing else, and the last set of elements the notes passed with is remembered
+     * (segments of one kind come with the same elements, one after another) */
+    int notes_small;
+    int passed_known;
+    unsigned long long passed_bits;
     Py_UCS4 component; /* (Py_UCS4)-1: none */
     Py_UCS4 repetition;
 } Checker;
@@ -330,6 +336,9 @@ Checker_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     if (build_notes(PyTuple_GET_ITEM(spec, 2), &self->notes, &self->nnotes) < 0)
         goto fail;
+    self->notes_small = 1;
+    for (Py_ssize_t i = 0; i < self->nnotes; i++)
+        self->notes_small &= self->notes[i].small;
     return (PyObject *)self;
 fail:
     Py_DECREF(self);
@@ -724,7 +733,15 @@ Checker_check(Checker *self, PyObject *elements)
             start = end + 1;
         }
     }
-    if (!notes_ok(self->notes, self->nnotes, present, top + 1, bits))
+    if (self->notes_small) {
+        if (!(self->passed_known && bits == self->passed_bits)) {
+            if (!notes_ok(self->notes, self->nnotes, present, top + 1, bits))
+                Py_RETURN_FALSE;
+            self->passed_known = 1;
+            self->passed_bits = bits;
+        }
+    }
+    else if (!notes_ok(self->notes, self->nnotes, present, top + 1, bits))
         Py_RETURN_FALSE;
     Py_RETURN_TRUE;
 }

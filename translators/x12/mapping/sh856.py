@@ -536,6 +536,12 @@ def _build(st: _State, doc: ShipNotice) -> None:
             _container(path + [node], order_key, order, order_at, placed)
 
 
+_TAG_HL: Final = "HL"
+_TAG_LIN: Final = "LIN"
+_TAG_SN1: Final = "SN1"
+_TAG_DTM: Final = "DTM"
+_TAG_MAN: Final = "MAN"
+
 #: Tags ``read`` calls directly rather than through HANDLERS.
 HOT_TAGS: Final = {"HL": _hl, "LIN": _lin, "SN1": _sn1, "DTM": _dtm, "MAN": _man}
 
@@ -551,16 +557,18 @@ def read_levels(segments: Iterable[Segment], ctx: MappingContext, simple: bool) 
     for seg in segments:
         # the hierarchy's segments are called directly (a native call when compiled); the
         # rest through the table (HOT_TAGS: a test checks the table holds the same functions)
+        # (``is``: the reader's tags are interned, the very objects of these constants; a tag
+        # that is not, from another tokenizer, goes through the table with the same result)
         tag = seg[0]
-        if tag == "HL":
+        if tag is _TAG_HL:
             _hl(st, seg)
-        elif tag == "LIN":
+        elif tag is _TAG_LIN:
             _lin(st, seg)
-        elif tag == "SN1":
+        elif tag is _TAG_SN1:
             _sn1(st, seg)
-        elif tag == "DTM":
+        elif tag is _TAG_DTM:
             _dtm(st, seg)
-        elif tag == "MAN":
+        elif tag is _TAG_MAN:
             _man(st, seg)
         else:
             h = HANDLERS.get(tag)
