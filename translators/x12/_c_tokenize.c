@@ -26,9 +26,11 @@
 #include "../_c_kinds.h"
 #include <string.h>
 
-#define SLOT_BITS 8
-#define SLOTS (1 << SLOT_BITS)  /* short strings remembered per call */
+#define SLOT_BITS 10
+#define SLOTS (1 << SLOT_BITS)  /* short strings remembered */
 #define SHARED_MAX 8   /* element values and tags up to this length are shared */
+#define INTERN_MAX 3   /* and interned up to this length: tags, qualifiers, codes */
+#define PROBES 8       /* slots a string may take: its hash slot and the next ones */
 #define MAX_SEPS 64    /* element separators a segment's split remembers in one pass */
 
 typedef struct {
@@ -41,7 +43,7 @@ typedef struct {
 
 typedef struct {
     Slot slot[SLOTS];
-    unsigned char used[SLOTS];
+    unsigned char used[SLOTS];  /* 0 free, 1 held, 2 held and met again since (kept longer) */
     /* a slot's kind is good for the call that looked it up only (the reader may add kinds
      * between calls): it carries the number of that call */
     unsigned long long epoch;
@@ -53,7 +55,9 @@ typedef struct {
  * numbers), so they are made once per run of the reader instead of once per call, and the
  * consumers meet the very same string objects again (hashes cached, identity hits in the
  * checker's and the mappings' memos).  At most SLOTS strings of up to SHARED_MAX
- * characters: a full probe sequence evicts its first slot. */
+ * characters: a full probe window evicts a string not met again since it was last passed
+ * over (second chance: tags and codes met all the time stay, one-off values go).  Strings
+ * of up to INTERN_MAX characters are interned. */
 typedef struct {
     PyObject_HEAD
     Table table;
@@ -90,7 +94,7 @@ Shared_len(Shared *self, PyObject *Py_UNUSED(ignored))
 {
     Py_ssize_t n = 0;
     for (int k = 0; k < SLOTS; k++)
-        n += self->table.used[k];
+        n += self->table.used[k] != 0;
     return PyLong_FromSsize_t(n);
 }
 
@@ -131,7 +135,8 @@ ascii_str(const Py_UCS1 *p, Py_ssize_t n)
 }
 
 /* The table's slot for p[0:n] (1-8 bytes), filled with a new string if need be (a full
- * probe sequence evicts its first slot); NULL on a Python error. */
+ * probe window evicts a string not met again since it was last passed over); NULL on a
+ * Python error. */
 /* The bytes p[0:n] (n <= 8) as one number, p[0] lowest: the table's key.  ``end`` is the
  * end of the buffer: with 8 bytes readable from p, one load and a mask. */
 static unsigned long long
@@ -155,24 +160,40 @@ table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n, const Py_UCS1 *end)
     unsigned long long code = key_of(p, n, end);  /* n <= 8: the bytes themselves are the key */
     unsigned long h = (unsigned long)(((code + (unsigned long long)n) * 0x9E3779B97F4A7C15ULL)
                                       >> (64 - SLOT_BITS));
-    unsigned long i = h & (SLOTS - 1);
+    long i = -1;
     int probe;
-    for (probe = 0; probe < 8; probe++) {
+    for (probe = 0; probe < PROBES; probe++) {
         unsigned long k = (h + (unsigned long)probe) & (SLOTS - 1);
         if (!t->used[k]) {
-            i = k;
+            i = (long)k;
             break;
         }
         Slot *slot = &t->slot[k];
-        if (slot->code == code && slot->len == n)
+        if (slot->code == code && slot->len == n) {
+            t->used[k] = 2;
             return slot;
+        }
+    }
+    if (i < 0) {
+        /* full: the first slot of the window not met again since it was last passed over
+         * (a second chance: tags and codes met all the time stay, one-off values go) */
+        i = (long)(h & (SLOTS - 1));
+        for (probe = 0; probe < PROBES; probe++) {
+            unsigned long k = (h + (unsigned long)probe) & (SLOTS - 1);
+            if (t->used[k] == 1) {
+                i = (long)k;
+                break;
+            }
+            t->used[k] = 1;
+        }
     }
     PyObject *str = ascii_str(p, n);
     if (str == NULL)
         return NULL;
-    /* interned: a tag or code is then the very object of the same literal in the compiled
-     * consumers (their comparisons and dict lookups check identity first) */
-    PyUnicode_InternInPlace(&str);
+    /* tags, qualifiers and codes interned: then the very objects of the same literals in the
+     * compiled consumers (their comparisons and dict lookups check identity first) */
+    if (n <= INTERN_MAX)
+        PyUnicode_InternInPlace(&str);
     Slot *slot = &t->slot[i];
     if (t->used[i])
         Py_DECREF(slot->str);  /* evicted: the segments that hold it keep their references */
