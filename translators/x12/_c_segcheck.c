@@ -766,6 +766,14 @@ static PyTypeObject CheckerType = {
 
 /* ------------------------------------------------------------------ the validator's hot loop */
 
+#define MEMO_SIZE 16
+
+typedef struct {
+    PyObject *trans, *tag;  /* borrowed; trans NULL: empty */
+    Py_ssize_t target, kind, depth, limit;
+    Checker *checker;
+} RowMemo;
+
 static int
 get_index(PyObject *t, Py_ssize_t k, Py_ssize_t *out)
 {
@@ -805,6 +813,12 @@ advance(PyObject *self, PyObject *args)
     }
     if (i < 0)
         i = 0;
+    /* Transitions met in this call, by (transition dict, tag): the same few come back segment
+     * after segment.  Valid for the call only: nothing runs Python code meanwhile (the
+     * checks are C), so the dicts, the tags (held by the batch) and the rows (held by the
+     * dicts, which the table holds) stay as they are. */
+    RowMemo memo[MEMO_SIZE];
+    memset(memo, 0, sizeof(memo));
     while (i < PyList_GET_SIZE(batch)) {
         if (state < 0 || state >= PyTuple_GET_SIZE(table))
             break;
@@ -817,18 +831,33 @@ advance(PyObject *self, PyObject *args)
         PyObject *els = PyTuple_GET_ITEM(ev, 1);
         if (!PyUnicode_CheckExact(tag))
             break;
-        PyObject *row = PyDict_GetItemWithError(trans, tag);  /* borrowed */
-        if (row == NULL) {
-            if (PyErr_Occurred())
-                return NULL;
-            break;
+        /* the transition: from the call's memo, else looked up and decoded into it */
+        RowMemo *m = &memo[((((size_t)trans) >> 4) ^ ((((size_t)tag) >> 4) * 31)) & (MEMO_SIZE - 1)];
+        if (m->trans != trans || m->tag != tag) {
+            PyObject *row = PyDict_GetItemWithError(trans, tag);  /* borrowed */
+            if (row == NULL) {
+                if (PyErr_Occurred())
+                    return NULL;
+                break;
+            }
+            if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) < 8)
+                break;
+            if (get_index(row, 0, &m->target) < 0 || get_index(row, 1, &m->kind) < 0
+                || get_index(row, 2, &m->depth) < 0 || get_index(row, 3, &m->limit) < 0) {
+                m->trans = NULL;
+                break;
+            }
+            PyObject *check = PyTuple_GET_ITEM(row, 7);
+            if (!PyCFunction_Check(check) || PyCFunction_GET_SELF(check) == NULL
+                || Py_TYPE(PyCFunction_GET_SELF(check)) != &CheckerType) {
+                m->trans = NULL;
+                break;
+            }
+            m->checker = (Checker *)PyCFunction_GET_SELF(check);
+            m->trans = trans;
+            m->tag = tag;
         }
-        if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) < 8)
-            break;
-        Py_ssize_t target, kind, depth, limit;
-        if (get_index(row, 0, &target) < 0 || get_index(row, 1, &kind) < 0
-            || get_index(row, 2, &depth) < 0 || get_index(row, 3, &limit) < 0)
-            break;
+        Py_ssize_t target = m->target, kind = m->kind, depth = m->depth, limit = m->limit;
         Py_ssize_t new_rep = 1, new_count = -1;  /* -1: counts unchanged */
         if (kind == 0) {
         }
@@ -858,11 +887,7 @@ advance(PyObject *self, PyObject *args)
         }
         else
             break;  /* passes over mandatory segments: reported by the Python loop */
-        PyObject *check = PyTuple_GET_ITEM(row, 7);
-        if (!PyCFunction_Check(check) || PyCFunction_GET_SELF(check) == NULL
-            || Py_TYPE(PyCFunction_GET_SELF(check)) != &CheckerType)
-            break;
-        PyObject *ok = Checker_check((Checker *)PyCFunction_GET_SELF(check), els);
+        PyObject *ok = Checker_check(m->checker, els);
         if (ok == NULL)
             return NULL;
         Py_DECREF(ok);  /* Py_True or Py_False: immortal enough, a reference is held by us */
