@@ -238,3 +238,24 @@ def test_reader_shares_short_values_across_transaction_sets() -> None:
     # the first BSN is read by the general path (the reader learns its kind there); the
     # C loop reads the others, which hold the same '20261127' made once for the reader
     assert bsn[1].elements[3] is bsn[2].elements[3] and bsn[1].tag is bsn[2].tag
+
+
+def test_segments_made_like_tuples_keep_their_type_alive_and_other_subclasses_work() -> None:
+    """Named-tuple Segments are made as tuples make themselves (never tracked); the type's
+    reference count comes back to where it was once they are gone.  A tuple subclass with
+    another layout (a __dict__) is made through its own tp_alloc, with the same results."""
+    import sys
+    before = sys.getrefcount(Segment)
+    out: list = []
+    _c.body_segments("AB*1*2~" * 500, 0, 0, "~", "", "*", {"AB": 0}, 99, 0, out, Segment)
+    assert len(out) == 500 and sys.getrefcount(Segment) == before + 500
+    del out
+    assert sys.getrefcount(Segment) == before
+
+    class WithDict(tuple):
+        pass
+
+    mine: list = []
+    _c.body_segments("AB*1*2~AB~", 0, 7, "~", "", "*", {"AB": 0}, 99, 0, mine, WithDict)
+    assert [type(s) for s in mine] == [WithDict, WithDict]
+    assert [tuple(s) for s in mine] == [("AB", ["AB", "1", "2"], 7, 1), ("AB", ["AB"], 14, 2)]

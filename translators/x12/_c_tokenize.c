@@ -281,6 +281,13 @@ body_segments(PyObject *self, PyObject *args)
         return NULL;
     }
     PyTypeObject *st = (PyTypeObject *)segtype;
+    /* a tuple subclass laid out as a tuple (a named tuple): its Segments are made with
+     * PyObject_GC_NewVar, as tuples make themselves, and never tracked (they are untracked
+     * at once anyway); any other subclass through its tp_alloc */
+    int plain_layout = st->tp_alloc == PyType_GenericAlloc
+                       && st->tp_basicsize == PyTuple_Type.tp_basicsize
+                       && st->tp_itemsize == PyTuple_Type.tp_itemsize
+                       && st->tp_dictoffset == 0 && st->tp_weaklistoffset == 0;
     Py_ssize_t len = PyUnicode_GET_LENGTH(text);
     if (cur < 0 || cur > len || !PyUnicode_IS_ASCII(text) || PyUnicode_GET_LENGTH(term) != 1
         || PyUnicode_GET_LENGTH(es) != 1)
@@ -365,7 +372,10 @@ body_segments(PyObject *self, PyObject *args)
             }
             PyObject *offset = PyLong_FromSsize_t(base + cur + a);
             PyObject *position = PyLong_FromSsize_t(pos + 1);
-            PyObject *seg = (offset && position) ? st->tp_alloc(st, 4) : NULL;
+            PyObject *seg = NULL;
+            if (offset && position)
+                seg = plain_layout ? (PyObject *)PyObject_GC_NewVar(PyTupleObject, st, 4)
+                                   : st->tp_alloc(st, 4);
             if (seg == NULL) {
                 Py_XDECREF(offset);
                 Py_XDECREF(position);
