@@ -766,7 +766,8 @@ static PyTypeObject CheckerType = {
 
 /* ------------------------------------------------------------------ the validator's hot loop */
 
-#define MEMO_SIZE 16
+#define MEMO_SIZE 64  /* a power of two; the hash below takes 6 bits */
+#define MEMO_PROBES 4
 
 typedef struct {
     PyObject *trans, *tag;  /* borrowed; trans NULL: empty */
@@ -832,7 +833,20 @@ advance(PyObject *self, PyObject *args)
         if (!PyUnicode_CheckExact(tag))
             break;
         /* the transition: from the call's memo, else looked up and decoded into it */
-        RowMemo *m = &memo[((((size_t)trans) >> 4) ^ ((((size_t)tag) >> 4) * 31)) & (MEMO_SIZE - 1)];
+        size_t h = (size_t)((((unsigned long long)(size_t)trans >> 4)
+                             ^ ((unsigned long long)(size_t)tag >> 4)) * 0x9E3779B97F4A7C15ULL >> 58);
+        RowMemo *m = NULL;
+        for (int probe = 0; probe < MEMO_PROBES; probe++) {
+            RowMemo *c = &memo[(h + (size_t)probe) & (MEMO_SIZE - 1)];
+            if (c->trans == trans && c->tag == tag) {
+                m = c;
+                break;
+            }
+            if (m == NULL && c->trans == NULL)
+                m = c;  /* the first free slot, should it be a miss */
+        }
+        if (m == NULL)
+            m = &memo[h & (MEMO_SIZE - 1)];  /* all taken: replace the first */
         if (m->trans != trans || m->tag != tag) {
             PyObject *row = PyDict_GetItemWithError(trans, tag);  /* borrowed */
             if (row == NULL) {
