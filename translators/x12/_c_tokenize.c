@@ -134,9 +134,6 @@ ascii_str(const Py_UCS1 *p, Py_ssize_t n)
     return s;
 }
 
-/* The table's slot for p[0:n] (1-8 bytes), filled with a new string if need be (a full
- * probe window evicts a string not met again since it was last passed over); NULL on a
- * Python error. */
 /* The bytes p[0:n] (n <= 8) as one number, p[0] lowest: the table's key.  ``end`` is the
  * end of the buffer: with 8 bytes readable from p, one load and a mask. */
 static unsigned long long
@@ -154,6 +151,9 @@ key_of(const Py_UCS1 *p, Py_ssize_t n, const Py_UCS1 *end)
     return code;
 }
 
+/* The table's slot for p[0:n] (1-8 bytes), filled with a new string if need be (a full
+ * probe window evicts a string not met again since it was last passed over); NULL on a
+ * Python error. */
 static Slot *
 table_slot(Table *t, const Py_UCS1 *p, Py_ssize_t n, const Py_UCS1 *end)
 {

@@ -46,8 +46,10 @@ ADVANCE, SAME, ENTER_LOOP, REPEAT_LOOP = 0, 1, 2, 3
 _VERSION_RE = re.compile(r"^(00[0-9]{4})")
 
 
+@functools.lru_cache(maxsize=64)
 def base_version(version: str) -> Optional[str]:
-    """'004010VICS', '005010X231A1' -> '004010' / '005010'; None when unsupported."""
+    """'004010VICS', '005010X231A1' -> '004010' / '005010'; None when unsupported.
+    Memoized: the validator asks once per transaction set, with a handful of versions."""
     m = _VERSION_RE.match((version or "").strip())
     if not m:
         return None

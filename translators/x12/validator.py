@@ -130,7 +130,6 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
     sep = "*"
     counts: list[int] = []
     seen: set[str] = set()  # segment texts that matched their regex in the current table
-    bases: dict[str, Optional[str]] = {}  # ST03/GS08 -> schema.base_version (one per run)
     SegmentT = Segment
 
     def position(ev: Segment, tag: Optional[str] = None, loop_id: Optional[str] = None, **kw: object) -> Position:
@@ -281,13 +280,7 @@ def validate_batches(batches: Iterable[list[Event]]) -> Iterator[list[Event]]:
                     emitted.append(ev)
                 st_ctl, set_id = ev.control_number, ev.set_id
                 cur = None
-                version = ev.version
-                if version in bases:
-                    base = bases[version]
-                elif len(bases) < 64:
-                    base = bases[version] = _schema.base_version(version)
-                else:
-                    base = _schema.base_version(version)
+                base = _schema.base_version(ev.version)
                 sc = _schema.load(base, ev.set_id) if base else None
                 if sc is None:
                     what = (f"transaction set {ev.set_id!r} of version {ev.version!r}" if base

@@ -420,6 +420,14 @@ def _container(path: list[_Node], order_key: str, order: ShipmentOrder, below_fr
     return box
 
 
+def _no_prf(node: _Node, ctx: MappingContext) -> MappingError:
+    return MappingError("order level without PRF purchase order number", node.seg, 3, ctx)
+
+
+def _no_sn1(node: _Node, ctx: MappingContext) -> MappingError:
+    return MappingError("item level without SN1 quantity shipped", node.seg, 3, ctx)
+
+
 def _place_simple(st: _State, doc: ShipNotice) -> bool:
     """Place the levels in one pass when the hierarchy has the usual shape: every HL's
     parent comes before it, and no pack or tare stands above an order.  Then each order,
@@ -446,15 +454,13 @@ def _place_simple(st: _State, doc: ShipNotice) -> bool:
             order: ShipmentOrder = node.obj  # type: ignore[assignment]
             node.box = order
             if error is None and not order.order_number:
-                error = MappingError("order level without PRF purchase order number",
-                                     node.seg, 3, st.ctx)
+                error = _no_prf(node, st.ctx)
         elif kind == _K_PACK:
             node.box = node.obj  # type: ignore[assignment]
         else:
             node.box = pbox
             if kind == _K_ITEM and error is None and not node.has_qty:
-                error = MappingError("item level without SN1 quantity shipped", node.seg, 3,
-                                     st.ctx)
+                error = _no_sn1(node, st.ctx)
     if error is not None:
         raise error
     loose: Optional[ShipmentOrder] = None
@@ -493,10 +499,9 @@ def _build(st: _State, doc: ShipNotice) -> None:
             for n in node.path:  # type: ignore[union-attr]
                 above_orders.add(n.hl_id)
             if not node.obj.order_number:  # type: ignore[union-attr]
-                raise MappingError("order level without PRF purchase order number",
-                                   node.seg, 3, ctx)
+                raise _no_prf(node, ctx)
         elif level == "I" and not node.has_qty:
-            raise MappingError("item level without SN1 quantity shipped", node.seg, 3, ctx)
+            raise _no_sn1(node, ctx)
 
     last_path: Optional[list[_Node]] = None  # the last item's path and box: its siblings'
     last_box: Union[None, ShipmentOrder, Pack] = None
